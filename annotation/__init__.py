@@ -1,0 +1,1 @@
+"""Annotation stage: the schema, Label Studio config and sync, converters, gold data."""
