@@ -3,3 +3,211 @@
 import typer
 
 app = typer.Typer(help="Annotation stage: Label Studio server, sync, validation, gold data.", no_args_is_help=True)
+
+
+# --- Label Studio server, push, pull (annotation/server.py, annotation/sync.py) ---------------
+# Imports stay inside the commands: `minzheng --help` must not load the SDK.
+
+server_app = typer.Typer(help="The local Label Studio server (its own venv under the state dir).", no_args_is_help=True)
+app.add_typer(server_app, name="server")
+
+
+def _server(port: int | None = None):
+    from annotation.server import DEFAULT_PORT, LabelStudioServer
+
+    return LabelStudioServer(port=port or DEFAULT_PORT)
+
+
+@server_app.command("start")
+def server_start(
+    port: int = typer.Option(8089, "--port", help="Port on 127.0.0.1."),
+    timeout: float = typer.Option(240.0, "--timeout", help="Seconds to wait for the server to answer."),
+) -> None:
+    """Install Label Studio on first use, start it detached and print the URL and login."""
+    from annotation.server import ServerError
+
+    srv = _server(port)
+    srv.start_timeout = timeout
+    was_running = srv.is_running()
+    try:
+        srv.start()
+    except ServerError as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(1) from exc
+    creds = srv.credentials
+    if was_running:
+        typer.echo(f"Label Studio is already running (pid {srv.pid()}).")
+    typer.echo(f"URL:   {srv.url}\nLogin: {creds.username}")
+    typer.echo(f"Password and API token: {srv.run_dir / 'credentials.json'} (or MINZHENG_LS_* variables)")
+    typer.echo(f"Log:   {srv.log_path}")
+
+
+@server_app.command("stop")
+def server_stop() -> None:
+    """Stop the running server."""
+    _server().stop()
+
+
+@server_app.command("status")
+def server_status() -> None:
+    """Report whether the server runs, its URL and version."""
+    st = _server().status()
+    if st["running"]:
+        state = "running" if st["ready"] else "starting (not answering yet)"
+        typer.echo(f"Label Studio {st['version'] or ''} {state} at {st['url']} (pid {st['pid']})".replace("  ", " "))
+    else:
+        typer.echo("Label Studio is not running" + ("" if st["installed"] else " (not installed yet)") + ".")
+    typer.echo(f"Data: {st['data_dir']}\nLog:  {st['log']}")
+    raise typer.Exit(0 if st["running"] else 3)
+
+
+def _client(url: str | None, token: str | None):
+    """An SDK client: explicit --url/--token, else MINZHENG_LS_URL/TOKEN, else the local server's."""
+    import os
+
+    from label_studio_sdk import LabelStudio
+
+    srv = _server()
+    url = url or os.environ.get("MINZHENG_LS_URL") or srv.url
+    if token is None:
+        token = os.environ.get("MINZHENG_LS_TOKEN")
+    if token is None:
+        if not (srv.run_dir / "credentials.json").exists():
+            typer.secho(
+                "No API token: start the server (`minzheng annotate server start`) or pass --token.",
+                fg="red",
+                err=True,
+            )
+            raise typer.Exit(2)
+        token = srv.credentials.token
+    return LabelStudio(base_url=url, api_key=token)
+
+
+def _api_error(exc) -> str:
+    """A one-paragraph message for a Label Studio API error (not its headers)."""
+    body = exc.body
+    if isinstance(body, dict):
+        body = body.get("validation_errors") or body.get("detail") or body
+    hint = " (wrong --token?)" if exc.status_code in (401, 403) else ""
+    return f"Label Studio refused the request: HTTP {exc.status_code}{hint}: {body}"
+
+
+@app.command("push")
+def push_cmd(
+    sentences: str = typer.Option(..., "--sentences", help="Corpus sentences.jsonl (id, doc, index, text, start, end)."),
+    predictions: str | None = typer.Option(None, "--predictions", help="Pre-annotate new tasks: 'rules' or a MODEL_DIR."),
+    project: str = typer.Option("minzheng", "--project", help="Label Studio project title (created if absent)."),
+    text_field: str = typer.Option("text", "--text-field", help="Task data key holding the sentence."),
+    url: str | None = typer.Option(None, "--url", help="Label Studio URL (default: the local server)."),
+    token: str | None = typer.Option(None, "--token", help="API token (default: the local server's)."),
+) -> None:
+    """Import sentences as tasks; sentences already in the project are skipped."""
+    from label_studio_sdk.core.api_error import ApiError
+
+    from annotation.sync import SyncError, push
+
+    try:
+        res = push(_client(url, token), sentences, project_title=project, predictions=predictions, text_field=text_field)
+    except SyncError as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(1) from exc
+    except ApiError as exc:
+        typer.secho(_api_error(exc), fg="red", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"created {res.created}, skipped {res.skipped}, predictions {res.predictions}")
+
+
+@app.command("pull")
+def pull_cmd(
+    out: str = typer.Option(..., "--out", help="Where to write the full JSON export, e.g. annotation/gold/NAME.json."),
+    project: str = typer.Option("minzheng", "--project", help="Label Studio project title or id."),
+    text_field: str = typer.Option("text", "--text-field", help="Task data key holding the sentence."),
+    url: str | None = typer.Option(None, "--url", help="Label Studio URL (default: the local server)."),
+    token: str | None = typer.Option(None, "--token", help="API token (default: the local server's)."),
+) -> None:
+    """Export the project (full JSON, with relations) and validate it; exit 1 if invalid."""
+    from label_studio_sdk.core.api_error import ApiError
+
+    from annotation.sync import SyncError, pull
+
+    try:
+        res = pull(_client(url, token), project, out, text_field=text_field)
+    except SyncError as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(1) from exc
+    except ApiError as exc:
+        typer.secho(_api_error(exc), fg="red", err=True)
+        raise typer.Exit(1) from exc
+    if res.issues:
+        typer.secho(f"{len(res.issues)} issues: fix them in Label Studio and pull again.", fg="red", err=True)
+        raise typer.Exit(1)
+
+
+# --- Validation and gold data (annotation/validate.py, annotation/gold.py) -------------------
+from typing import Annotated  # noqa: E402 - kept with the commands that use it
+
+
+@app.command("validate")
+def validate_cmd(
+    path: str = typer.Argument(..., help="A full Label Studio JSON export (e.g. annotation/gold/real.json)."),
+    text_field: str = typer.Option("text", "--text-field", help="Task data key holding the sentence."),
+) -> None:
+    """Check every annotated task against the schema and guidelines; exit 1 listing the issues."""
+    from annotation.convert import ConversionError, agreement_report, read_export
+    from annotation.validate import validate_file
+
+    try:
+        tasks = read_export(path)
+        issues = validate_file(path, text_field=text_field)
+    except (OSError, ValueError, ConversionError) as exc:
+        typer.secho(f"{path}: {exc}", fg="red", err=True)
+        raise typer.Exit(2) from exc
+    for issue in issues:
+        typer.echo(str(issue))
+    if issues:
+        typer.secho(f"{len(issues)} issue(s) in {len(tasks)} tasks.", fg="red", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"{path}: {len(tasks)} tasks, valid.")
+    try:
+        agreement = agreement_report(tasks, text_field)
+    except ConversionError as exc:  # an older, superseded annotation that cannot be read
+        typer.echo(f"agreement not computed: {exc}")
+        return
+    if agreement.per_task:
+        typer.echo(str(agreement))
+
+
+gold_app = typer.Typer(help="Gold data: build Label Studio exports from the markup sources, statistics.", no_args_is_help=True)
+app.add_typer(gold_app, name="gold")
+
+
+@gold_app.command("build")
+def gold_build_cmd(
+    src: str | None = typer.Option(None, "--src", help="Folder of *.jsonl markup sources [default: annotation/gold/src]."),
+    out: str | None = typer.Option(None, "--out", help="Folder for the exports, <source>.json [default: annotation/gold]."),
+) -> None:
+    """Parse and validate every source line, then write one full JSON export per source."""
+    from annotation.gold import GOLD_DIR, SRC_DIR, GoldError, build_gold
+
+    try:
+        written = build_gold(src or SRC_DIR, out or GOLD_DIR)
+    except GoldError as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(1) from exc
+    for source, path in written.items():
+        typer.echo(f"{source}: {path}")
+
+
+@gold_app.command("stats")
+def gold_stats_cmd(
+    gold: Annotated[list[str] | None, typer.Argument(help="Export files or folders (default: annotation/gold).")] = None,
+) -> None:
+    """Sentences, entities per label and relations, split by source."""
+    from rich.console import Console
+
+    from annotation.gold import GOLD_DIR, gold_stats, load_gold, stats_table
+
+    examples = [ex for path in (gold or [GOLD_DIR]) for ex in load_gold(path)]
+    console = Console()
+    console.width = max(console.width, 100)  # nine columns: never squeeze the source names
+    console.print(stats_table(gold_stats(examples)))

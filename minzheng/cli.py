@@ -9,6 +9,7 @@ import typer
 
 from annotation.cli import app as annotate_app
 from corpus.cli import app as corpus_app
+from training.cli import app as train_app
 
 app = typer.Typer(
     name="minzheng",
@@ -18,6 +19,7 @@ app = typer.Typer(
 )
 app.add_typer(corpus_app, name="corpus")
 app.add_typer(annotate_app, name="annotate")
+app.add_typer(train_app, name="train")
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -1,0 +1,140 @@
+"""NER fine-tuning: character-level BIO over the five schema labels (run_ner.py conventions).
+
+Arguments are typed dataclasses; a YAML config file and `--flag value` overrides
+are interchangeable (flags win). Preprocessing is `datasets.map`, the loop is
+`Trainer`, early stopping watches dev strict entity F1 computed by evaluation/.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import yaml
+from datasets import Dataset
+from transformers import (
+    AutoModelForTokenClassification,
+    DataCollatorForTokenClassification,
+    EarlyStoppingCallback,
+    HfArgumentParser,
+    PreTrainedTokenizerBase,
+    Trainer,
+    TrainingArguments,
+    set_seed,
+)
+
+from annotation.schema import Example, Span
+from evaluation.scoring import score_entities
+from training.align import ID2LABEL, LABEL2ID, TokenView, align_labels, char_tags, decode_spans, token_view
+from training.base import load_tokenizer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ModelArguments:
+    base_model: str = field(default="models/base", metadata={"help": "Local folder or hub id of a BERT-family encoder."})
+    max_length: int = field(default=256, metadata={"help": "Tokens per window (sentences are ≤ 200 characters)."})
+
+
+@dataclass
+class DataArguments:
+    gold: list[str] = field(default_factory=lambda: ["annotation/gold"], metadata={"help": "Gold exports or folders."})
+    folds: int = field(default=0, metadata={"help": "K-fold cross-validation by document (0: one split)."})
+    dev_docs: list[str] = field(default_factory=list, metadata={"help": "Documents held out for dev (one split)."})
+
+
+def parse_arguments(config: str | None, overrides: Sequence[str]):
+    """(ModelArguments, DataArguments, TrainingArguments) from a YAML file plus `--key value` flags."""
+    args: list[str] = []
+    if config:
+        for key, value in (yaml.safe_load(Path(config).read_text(encoding="utf-8")) or {}).items():
+            values = value if isinstance(value, list) else [value]
+            args += [f"--{key}", *map(str, values)]
+    parser = HfArgumentParser((ModelArguments, DataArguments, TrainingArguments))
+    return parser.parse_args_into_dataclasses(args=args + list(overrides))
+
+
+def tokenize_examples(examples: Sequence[Example], tokenizer: PreTrainedTokenizerBase, max_length: int) -> Dataset:
+    """A Dataset of input ids, aligned labels and what decoding needs (offsets, word starts)."""
+    rows = [{"id": e.id, "text": e.text, "span_starts": [s.start for s in e.spans],
+             "span_ends": [s.end for s in e.spans], "span_labels": [s.label for s in e.spans]}
+            for e in examples]
+
+    def encode(batch):
+        enc = tokenizer(batch["text"], truncation=True, max_length=max_length, return_offsets_mapping=True)
+        out = {"labels": [], "offset_mapping": [], "word_starts": []}
+        for i, text in enumerate(batch["text"]):
+            view = token_view(enc, i)
+            spans = zip(batch["span_starts"][i], batch["span_ends"][i], batch["span_labels"][i], strict=True)
+            tags = char_tags(len(text), [Span(*s) for s in spans])
+            out["labels"].append(align_labels(view, tags))
+            out["offset_mapping"].append([list(o) for o in view.offsets])
+            out["word_starts"].append([-1 if w is None else int(w) for w in view.word_starts])
+        return {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"], **out}
+
+    return Dataset.from_list(rows).map(encode, batched=True, desc="tokenise + align")
+
+
+def view_of(row) -> TokenView:
+    return TokenView([tuple(o) for o in row["offset_mapping"]],
+                     [None if w < 0 else bool(w) for w in row["word_starts"]])
+
+
+def decode_dataset(ds: Dataset, logits: np.ndarray) -> list[Example]:
+    """Per-row predicted spans (with softmax scores) from token logits."""
+    out = []
+    for row, row_logits in zip(ds, logits, strict=False):
+        n = len(row["input_ids"])
+        z = row_logits[:n] - row_logits[:n].max(-1, keepdims=True)
+        probs = np.exp(z) / np.exp(z).sum(-1, keepdims=True)
+        spans = decode_spans(view_of(row), probs.argmax(-1), probs.max(-1))
+        out.append(Example(row["id"], row["text"], [s for s in spans]))
+    return out
+
+
+def make_compute_metrics(dev: Dataset, gold: Sequence[Example]):
+    def compute(eval_pred):
+        pred = decode_dataset(dev, eval_pred.predictions)
+        scores = score_entities(zip(gold, pred, strict=True))
+        metrics = {"entity_f1": scores["micro"].f1}
+        metrics |= {f"f1_{label}": prf.f1 for label, prf in scores.items() if label != "micro"}
+        return metrics
+
+    return compute
+
+
+def train_ner(model_args: ModelArguments, train_args: TrainingArguments,
+              train: Sequence[Example], dev: Sequence[Example]) -> Trainer:
+    """Fine-tune a token classifier on `train`, early-stopping on strict entity F1 over `dev`."""
+    set_seed(train_args.seed)
+    tokenizer = load_tokenizer(model_args.base_model)
+    model = AutoModelForTokenClassification.from_pretrained(
+        model_args.base_model, num_labels=len(LABEL2ID), id2label=ID2LABEL, label2id=LABEL2ID
+    )
+    columns = ["input_ids", "attention_mask", "labels"]
+    train_ds = tokenize_examples(train, tokenizer, model_args.max_length)
+    dev_ds = tokenize_examples(dev, tokenizer, model_args.max_length)
+    trainer = Trainer(
+        model=model,
+        args=train_args,
+        train_dataset=train_ds.select_columns(columns),
+        eval_dataset=dev_ds.select_columns(columns),
+        data_collator=DataCollatorForTokenClassification(tokenizer),
+        processing_class=tokenizer,
+        compute_metrics=make_compute_metrics(dev_ds, dev),
+        callbacks=[EarlyStoppingCallback(early_stopping_patience=5)] if train_args.load_best_model_at_end else [],
+    )
+    trainer.train()
+    return trainer
+
+
+def write_log(trainer: Trainer, path: Path) -> None:
+    """Losses and dev scores per epoch, one JSON object a line."""
+    with path.open("w", encoding="utf-8") as fh:
+        for entry in trainer.state.log_history:
+            fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
