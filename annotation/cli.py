@@ -1,5 +1,7 @@
 """`minzheng annotate …`: Label Studio server, push/pull, validation, gold data."""
 
+from contextlib import contextmanager
+
 import typer
 
 app = typer.Typer(help="Annotation stage: Label Studio server, sync, validation, gold data.", no_args_is_help=True)
@@ -92,6 +94,23 @@ def _api_error(exc) -> str:
     return f"Label Studio refused the request: HTTP {exc.status_code}{hint}: {body}"
 
 
+@contextmanager
+def _exit_on_sync_errors():
+    """A sync or API failure becomes one red message and exit code 1."""
+    from label_studio_sdk.core.api_error import ApiError
+
+    from annotation.sync import SyncError
+
+    try:
+        yield
+    except SyncError as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(1) from exc
+    except ApiError as exc:
+        typer.secho(_api_error(exc), fg="red", err=True)
+        raise typer.Exit(1) from exc
+
+
 @app.command("push")
 def push_cmd(
     sentences: str = typer.Option(..., "--sentences", help="Corpus sentences.jsonl (id, doc, index, text, start, end)."),
@@ -102,18 +121,10 @@ def push_cmd(
     token: str | None = typer.Option(None, "--token", help="API token (default: the local server's)."),
 ) -> None:
     """Import sentences as tasks; sentences already in the project are skipped."""
-    from label_studio_sdk.core.api_error import ApiError
+    from annotation.sync import push
 
-    from annotation.sync import SyncError, push
-
-    try:
+    with _exit_on_sync_errors():
         res = push(_client(url, token), sentences, project_title=project, predictions=predictions, text_field=text_field)
-    except SyncError as exc:
-        typer.secho(str(exc), fg="red", err=True)
-        raise typer.Exit(1) from exc
-    except ApiError as exc:
-        typer.secho(_api_error(exc), fg="red", err=True)
-        raise typer.Exit(1) from exc
     typer.echo(f"created {res.created}, skipped {res.skipped}, predictions {res.predictions}")
 
 
@@ -126,18 +137,10 @@ def pull_cmd(
     token: str | None = typer.Option(None, "--token", help="API token (default: the local server's)."),
 ) -> None:
     """Export the project (full JSON, with relations) and validate it; exit 1 if invalid."""
-    from label_studio_sdk.core.api_error import ApiError
+    from annotation.sync import pull
 
-    from annotation.sync import SyncError, pull
-
-    try:
+    with _exit_on_sync_errors():
         res = pull(_client(url, token), project, out, text_field=text_field)
-    except SyncError as exc:
-        typer.secho(str(exc), fg="red", err=True)
-        raise typer.Exit(1) from exc
-    except ApiError as exc:
-        typer.secho(_api_error(exc), fg="red", err=True)
-        raise typer.Exit(1) from exc
     if res.issues:
         typer.secho(f"{len(res.issues)} issues: fix them in Label Studio and pull again.", fg="red", err=True)
         raise typer.Exit(1)

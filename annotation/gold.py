@@ -23,7 +23,7 @@ from typing import Any
 from annotation.convert import load_export, save_export
 from annotation.markup import MarkupError, parse_markup
 from annotation.schema import FIGURE_LABELS, LABELS, Example
-from annotation.validate import validate_example
+from annotation.validate import summarize_problems, validate_example
 
 GOLD_DIR = Path(__file__).with_name("gold")
 SRC_DIR = GOLD_DIR / "src"
@@ -40,9 +40,7 @@ class GoldError(ValueError):
 
     def __init__(self, problems: list[str]):
         self.problems = problems
-        shown = "\n".join(f"  {p}" for p in problems[:50])
-        more = f"\n  … and {len(problems) - 50} more" if len(problems) > 50 else ""
-        super().__init__(f"{len(problems)} problem(s) in the gold sources:\n{shown}{more}")
+        super().__init__(summarize_problems(problems, "problem(s) in the gold sources"))
 
 
 def _is_int(value: Any) -> bool:

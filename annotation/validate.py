@@ -29,14 +29,19 @@ class ValidationIssue:
         return f"{self.where}: {self.message}"
 
 
+def summarize_problems(problems: list, what: str, limit: int = 50) -> str:
+    """'N what:' then the first `limit` problems, one a line, and how many more there are."""
+    shown = "\n".join(f"  {p}" for p in problems[:limit])
+    more = f"\n  … and {len(problems) - limit} more" if len(problems) > limit else ""
+    return f"{len(problems)} {what}:\n{shown}{more}"
+
+
 class ValidationError(ValueError):
     """Raised by check_examples / check_example; carries the issues."""
 
     def __init__(self, issues: list[ValidationIssue]):
         self.issues = issues
-        shown = "\n".join(f"  {i}" for i in issues[:50])
-        more = f"\n  … and {len(issues) - 50} more" if len(issues) > 50 else ""
-        super().__init__(f"{len(issues)} annotation issue(s):\n{shown}{more}")
+        super().__init__(summarize_problems(issues, "annotation issue(s)"))
 
 
 def _describe(example: Example, span: Span) -> str:
