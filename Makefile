@@ -2,7 +2,7 @@
 PY      := .venv/bin/python
 STAMP   := .venv/.installed
 
-.PHONY: run test lint clean
+.PHONY: run test lint clean model
 
 $(STAMP): pyproject.toml constraints.txt
 	python3 -m venv .venv
@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml constraints.txt
 
 # The main job.
 run: $(STAMP)
-	.venv/bin/minzheng corpus build corpus/raw --out out/corpus
+	.venv/bin/minzheng extract corpus/raw --model models/default --out out/facts.jsonl --html out/review.html
 
 # The whole test suite: lint, then every test (the Label Studio server is started by the tests).
 test: $(STAMP)
@@ -21,3 +21,8 @@ test: $(STAMP)
 
 clean:
 	rm -rf .venv .state out
+
+# Rebuild models/default from the repo's data: base model, 4-fold CV by document, final model + card.
+model: $(STAMP)
+	.venv/bin/minzheng train init-base --out models/base
+	.venv/bin/minzheng train ner --config training/configs/ner-default.yaml --folds 4

@@ -15,13 +15,14 @@ pre-annotations that an annotator corrects.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from annotation.schema import (
     AMOUNT,
     COUNT,
+    FIGURE_LABELS,
     HAS_VALUE,
     PERCENT,
     PROGRAM,
@@ -341,6 +342,28 @@ def _link(text: str, figure: Figure, programs: list[Candidate]) -> tuple[Candida
             if text.startswith(verb, figure.right) and figure.right + len(verb) in starts_at:
                 return starts_at[figure.right + len(verb)], 0.5
     return None
+
+
+def link_figures(text: str, spans: Sequence[Span]) -> list[Relation]:
+    """The heuristic linker on given entities (gold or a model's): has_value for each figure it can place.
+
+    The same rules as the annotator's own linking; each figure gets at most one
+    program. Spans need ids (the relations refer to them).
+    """
+    programs = {(s.start, s.end): s for s in spans if s.label == PROGRAM}
+    candidates = [Candidate(s.start, s.end, 1.0 if s.score is None else s.score) for s in programs.values()]
+    unit_at = {s.start: s for s in spans if s.label == UNIT}
+    relations = []
+    for span in spans:
+        if span.label not in FIGURE_LABELS:
+            continue
+        unit = unit_at.get(span.end)
+        figure = Figure(span.start, span.end, span.label, (unit.start, unit.end) if unit else None, 1.0)
+        link = _link(text, figure, candidates)
+        if link is not None:
+            head = programs[(link[0].start, link[0].end)]
+            relations.append(Relation(head.id, span.id, HAS_VALUE, link[1]))
+    return relations
 
 
 class RuleAnnotator:

@@ -24,7 +24,7 @@ DEFAULT_PROJECT = "minzheng"
 SENTENCE_ID = "sentence_id"
 IMPORT_BATCH = 500
 MAX_TITLE = 50
-MODEL_PREDICTIONS_MISSING = "model predictions need the inference stage (not built yet)"
+MODEL_PREDICTIONS_MISSING = "model predictions need the inference stage (inference.load_predictor), which cannot be imported"
 
 Log = Callable[[str], None]
 

@@ -9,6 +9,7 @@ import typer
 
 from annotation.cli import app as annotate_app
 from corpus.cli import app as corpus_app
+from inference.cli import evaluate_cmd, extract_cmd
 from training.cli import app as train_app
 
 app = typer.Typer(
@@ -20,6 +21,8 @@ app = typer.Typer(
 app.add_typer(corpus_app, name="corpus")
 app.add_typer(annotate_app, name="annotate")
 app.add_typer(train_app, name="train")
+app.command("extract")(extract_cmd)
+app.command("evaluate")(evaluate_cmd)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from annotation.schema import LABELS, Span, bio_labels
 
 IGNORE = -100
@@ -42,7 +44,7 @@ class TokenView:
 
 def token_view(encoding, index: int = 0) -> TokenView:
     """Offsets and first-piece flags from a BatchEncoding made with return_offsets_mapping=True."""
-    offsets = [tuple(o) for o in encoding["offset_mapping"][index]]
+    offsets = [(int(o[0]), int(o[1])) for o in encoding["offset_mapping"][index]]
     word_ids = encoding.word_ids(index)
     starts: list[bool | None] = []
     prev = None
@@ -94,3 +96,48 @@ def decode_spans(
             probs.append(float(scores[i]))
     close()
     return spans
+
+
+def _allowed_transitions() -> np.ndarray:
+    """allowed[i, j]: tag j may follow tag i in IOB2 (I-X only after B-X or I-X)."""
+    n = len(BIO)
+    allowed = np.ones((n, n), dtype=bool)
+    for j, tag in enumerate(BIO):
+        if tag.startswith("I-"):
+            for i, prev in enumerate(BIO):
+                allowed[i, j] = prev in (f"B-{tag[2:]}", tag)
+    return allowed
+
+
+_ALLOWED = None
+
+
+def viterbi_tags(probs: np.ndarray, mask: Sequence[bool]) -> np.ndarray:
+    """The most probable IOB2-valid tag sequence over the positions where mask is True.
+
+    A softmax head scores tokens independently and can emit I-X after O, which a
+    lenient reader turns into one-character fragments; constrained decoding
+    (the decoding half of a CRF, with hard transitions) removes them.
+    """
+    global _ALLOWED
+    if _ALLOWED is None:
+        _ALLOWED = _allowed_transitions()
+    out = probs.argmax(-1).copy()
+    idx = [i for i, m in enumerate(mask) if m]
+    if not idx:
+        return out
+    logp = np.log(np.clip(probs[idx], 1e-12, 1.0))
+    trans = np.where(_ALLOWED, 0.0, -np.inf)
+    start_ok = np.array([not t.startswith("I-") for t in BIO])
+    score = np.where(start_ok, logp[0], -np.inf)
+    back = np.zeros((len(idx), len(BIO)), dtype=int)
+    for k in range(1, len(idx)):
+        cand = score[:, None] + trans
+        back[k] = cand.argmax(0)
+        score = cand.max(0) + logp[k]
+    best = [int(score.argmax())]
+    for k in range(len(idx) - 1, 0, -1):
+        best.append(int(back[k, best[-1]]))
+    for i, tag in zip(idx, reversed(best), strict=True):
+        out[i] = tag
+    return out

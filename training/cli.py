@@ -50,17 +50,41 @@ def ner_cmd(
     ctx: typer.Context,
     config: Path = typer.Option(None, "--config", help="YAML of arguments; flags after it override."),
 ) -> None:
-    """Fine-tune the NER model. Arguments: ModelArguments, DataArguments and transformers TrainingArguments."""
+    """Train a model folder: NER + relation head. Arguments: ModelArguments, DataArguments, TrainingArguments.
+
+    --folds K first cross-validates by document (K fold models under --cv_dir, a report with the rule
+    baseline beside the model), then trains the final model on all documents except --dev_docs.
+    """
+    import shlex
+    import sys
+
+    from training.card import write_model_card
     from training.data import load_gold, to_clean_examples
-    from training.ner import parse_arguments, train_ner, write_log
+    from training.ner import parse_arguments
+    from training.pipeline import train_model
     from training.splits import split_by_documents
 
     model_args, data_args, train_args = parse_arguments(str(config) if config else None, ctx.args)
-    examples = to_clean_examples(load_gold(data_args.gold))
-    split = split_by_documents(examples, data_args.dev_docs)
-    if not split.dev:
-        raise typer.BadParameter("no dev sentences: pass --dev_docs DOC… (real documents held out)")
-    trainer = train_ner(model_args, train_args, split.train, split.dev)
-    trainer.save_model(train_args.output_dir)
-    write_log(trainer, Path(train_args.output_dir) / "train_log.jsonl")
-    typer.echo(json.dumps(trainer.evaluate(), indent=2))
+    gold = load_gold(data_args.gold)
+    cross_validation = None
+    if data_args.folds:
+        from training.crossval import best_linker, cross_validate, cv_report
+
+        cv_dir = Path(data_args.cv_dir or Path("out/cv") / Path(train_args.output_dir).name)
+        cv = cross_validate(model_args, data_args, train_args, gold, data_args.folds, cv_dir)
+        cross_validation = cv_report(cv, gold, cv_dir / "report", title=f"{data_args.folds}-fold cross-validation")
+        typer.echo(f"cross-validation report: {cv_dir / 'report'}")
+        if model_args.linker == "auto":  # decided on the pooled held-out folds, not on the final model's data
+            model_args.linker = best_linker(cross_validation)
+    split = split_by_documents(to_clean_examples(gold), data_args.dev_docs)
+    if not split.dev:  # the final model: all documents, a fixed number of epochs
+        train_args.eval_strategy = "no"
+        train_args.load_best_model_at_end = False
+    folder, metrics = train_model(model_args, data_args, train_args, split.train, split.dev)
+    if cross_validation:
+        metrics["cross_validation"] = cross_validation
+        (folder / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=2) + "\n",
+                                             encoding="utf-8")
+    command = "minzheng train ner " + " ".join(shlex.quote(a) for a in sys.argv[3:])
+    write_model_card(folder, command, cross_validation)
+    typer.echo(f"model written to {folder}")

@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import yaml
 from datasets import Dataset
+from torch.utils.data import SequentialSampler
 from transformers import (
-    AutoModelForTokenClassification,
-    DataCollatorForTokenClassification,
+    AutoConfig,
     EarlyStoppingCallback,
     HfArgumentParser,
     PreTrainedTokenizerBase,
@@ -29,8 +29,19 @@ from transformers import (
 
 from annotation.schema import Example, Span
 from evaluation.scoring import score_entities
-from training.align import ID2LABEL, LABEL2ID, TokenView, align_labels, char_tags, decode_spans, token_view
+from training.align import (
+    ID2LABEL,
+    LABEL2ID,
+    TokenView,
+    align_labels,
+    char_tags,
+    decode_spans,
+    token_view,
+    viterbi_tags,
+)
 from training.base import load_tokenizer
+from training.features import FEATURE_SIZES, token_features
+from training.model import BertForFigureTagging, FeatureCollator
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +50,10 @@ log = logging.getLogger(__name__)
 class ModelArguments:
     base_model: str = field(default="models/base", metadata={"help": "Local folder or hub id of a BERT-family encoder."})
     max_length: int = field(default=256, metadata={"help": "Tokens per window (sentences are ≤ 200 characters)."})
+    features: bool = field(default=True, metadata={
+        "help": "Add character-class, rule-tag and program-lexicon embeddings (training/features.py)."})
+    linker: str = field(default="auto", metadata={
+        "help": "has_value linker kept in the folder: model, heuristic, or auto (the better on dev relation F1)."})
 
 
 @dataclass
@@ -46,6 +61,9 @@ class DataArguments:
     gold: list[str] = field(default_factory=lambda: ["annotation/gold"], metadata={"help": "Gold exports or folders."})
     folds: int = field(default=0, metadata={"help": "K-fold cross-validation by document (0: one split)."})
     dev_docs: list[str] = field(default_factory=list, metadata={"help": "Documents held out for dev (one split)."})
+    real_weight: int = field(default=1, metadata={
+        "help": "Repeat real training sentences N times (the written ones outnumber them)."})
+    cv_dir: str = field(default="", metadata={"help": "Where --folds puts fold models and the report (out/cv/NAME)."})
 
 
 def parse_arguments(config: str | None, overrides: Sequence[str]):
@@ -67,7 +85,7 @@ def tokenize_examples(examples: Sequence[Example], tokenizer: PreTrainedTokenize
 
     def encode(batch):
         enc = tokenizer(batch["text"], truncation=True, max_length=max_length, return_offsets_mapping=True)
-        out = {"labels": [], "offset_mapping": [], "word_starts": []}
+        out = {"labels": [], "offset_mapping": [], "word_starts": [], "feature_ids": []}
         for i, text in enumerate(batch["text"]):
             view = token_view(enc, i)
             spans = zip(batch["span_starts"][i], batch["span_ends"][i], batch["span_labels"][i], strict=True)
@@ -75,6 +93,7 @@ def tokenize_examples(examples: Sequence[Example], tokenizer: PreTrainedTokenize
             out["labels"].append(align_labels(view, tags))
             out["offset_mapping"].append([list(o) for o in view.offsets])
             out["word_starts"].append([-1 if w is None else int(w) for w in view.word_starts])
+            out["feature_ids"].append(token_features(text, view.offsets))
         return {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"], **out}
 
     return Dataset.from_list(rows).map(encode, batched=True, desc="tokenise + align")
@@ -92,7 +111,9 @@ def decode_dataset(ds: Dataset, logits: np.ndarray) -> list[Example]:
         n = len(row["input_ids"])
         z = row_logits[:n] - row_logits[:n].max(-1, keepdims=True)
         probs = np.exp(z) / np.exp(z).sum(-1, keepdims=True)
-        spans = decode_spans(view_of(row), probs.argmax(-1), probs.max(-1))
+        view = view_of(row)
+        tags = viterbi_tags(probs, [bool(w) and e > s for w, (s, e) in zip(view.word_starts, view.offsets, strict=True)])
+        spans = decode_spans(view, tags, probs[np.arange(n), tags])
         out.append(Example(row["id"], row["text"], [s for s in spans]))
     return out
 
@@ -108,25 +129,41 @@ def make_compute_metrics(dev: Dataset, gold: Sequence[Example]):
     return compute
 
 
+class NerTrainer(Trainer):
+    """Trainer whose evaluation keeps the dataset order.
+
+    With train_sampling_strategy=group_by_length, transformers 5 also length-groups
+    (and shuffles) the eval set, so predictions no longer line up with the dev
+    examples that compute_metrics scores them against.
+    """
+
+    def _get_eval_sampler(self, eval_dataset):
+        return None if eval_dataset is None else SequentialSampler(eval_dataset)
+
+
 def train_ner(model_args: ModelArguments, train_args: TrainingArguments,
               train: Sequence[Example], dev: Sequence[Example]) -> Trainer:
     """Fine-tune a token classifier on `train`, early-stopping on strict entity F1 over `dev`."""
     set_seed(train_args.seed)
     tokenizer = load_tokenizer(model_args.base_model)
-    model = AutoModelForTokenClassification.from_pretrained(
-        model_args.base_model, num_labels=len(LABEL2ID), id2label=ID2LABEL, label2id=LABEL2ID
-    )
-    columns = ["input_ids", "attention_mask", "labels"]
+    config = AutoConfig.from_pretrained(model_args.base_model, num_labels=len(LABEL2ID), id2label=ID2LABEL,
+                                        label2id=LABEL2ID)
+    config.use_features = model_args.features
+    config.feature_sizes = list(FEATURE_SIZES)
+    model = BertForFigureTagging.from_pretrained(model_args.base_model, config=config)
+    columns = ["input_ids", "attention_mask", "labels", "feature_ids"]
     train_ds = tokenize_examples(train, tokenizer, model_args.max_length)
-    dev_ds = tokenize_examples(dev, tokenizer, model_args.max_length)
-    trainer = Trainer(
+    dev_ds = tokenize_examples(dev, tokenizer, model_args.max_length) if dev else None
+    if dev_ds is None and train_args.eval_strategy != "no":
+        raise ValueError("no dev sentences: set eval_strategy to 'no' (and load_best_model_at_end false)")
+    trainer = NerTrainer(
         model=model,
         args=train_args,
         train_dataset=train_ds.select_columns(columns),
-        eval_dataset=dev_ds.select_columns(columns),
-        data_collator=DataCollatorForTokenClassification(tokenizer),
+        eval_dataset=dev_ds.select_columns(columns) if dev_ds is not None else None,
+        data_collator=FeatureCollator(tokenizer),
         processing_class=tokenizer,
-        compute_metrics=make_compute_metrics(dev_ds, dev),
+        compute_metrics=make_compute_metrics(dev_ds, dev) if dev_ds is not None else None,
         callbacks=[EarlyStoppingCallback(early_stopping_patience=5)] if train_args.load_best_model_at_end else [],
     )
     trainer.train()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from annotation.schema import Example
 
@@ -29,21 +29,34 @@ class Split:
     name: str
     train: list[Example]
     dev: list[Example]  # real sentences of the held-out documents
+    dev_written: list[Example] = field(default_factory=list)  # held-out written sentences (scored apart)
 
     @property
     def dev_docs(self) -> list[str]:
         return sorted({document_of(e) for e in self.dev})
 
 
-def document_folds(examples: Sequence[Example], k: int, seed: int = 42) -> list[Split]:
-    """K folds over the real documents (shuffled with `seed`, dealt round-robin)."""
+def document_folds(examples: Sequence[Example], k: int, seed: int = 42, hold_written: bool = False) -> list[Split]:
+    """K folds over the real documents (shuffled with `seed`, dealt round-robin).
+
+    hold_written: also deal the written documents into the K folds and hold each
+    fold's share out of its training, so written sentences get an honest score too.
+    """
     real_docs = sorted({document_of(e) for e in examples if not is_written(e)})
     if not 2 <= k <= len(real_docs):
         raise ValueError(f"--folds {k}: need 2 ≤ K ≤ {len(real_docs)} (the number of real documents)")
     docs = real_docs[:]
     random.Random(seed).shuffle(docs)
     folds = [docs[i::k] for i in range(k)]
-    return [split_by_documents(examples, held_out, name=f"fold{i}") for i, held_out in enumerate(folds)]
+    splits = [split_by_documents(examples, held_out, name=f"fold{i}") for i, held_out in enumerate(folds)]
+    if hold_written:
+        written_docs = sorted({document_of(e) for e in examples if is_written(e)})
+        random.Random(seed).shuffle(written_docs)
+        for i, split in enumerate(splits):
+            held = set(written_docs[i::k])
+            split.dev_written = [e for e in split.train if is_written(e) and document_of(e) in held]
+            split.train = [e for e in split.train if not (is_written(e) and document_of(e) in held)]
+    return splits
 
 
 def split_by_documents(examples: Sequence[Example], dev_docs: Sequence[str], name: str = "split") -> Split:

@@ -10,6 +10,7 @@ import json
 import os
 import stat
 import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -18,7 +19,7 @@ from annotation.convert import example_to_results, task_to_example
 from annotation.rules import RuleAnnotator
 from annotation.schema import AMOUNT, COUNT, HAS_VALUE, PERCENT, PROGRAM, UNIT, Example, Relation, Span
 from annotation.server import Credentials, LabelStudioServer, ServerError, load_credentials
-from annotation.sync import MODEL_PREDICTIONS_MISSING, SyncError, existing_tasks, pull, push
+from annotation.sync import SyncError, existing_tasks, pull, push
 from minzheng.cli import app
 
 # Sentences as corpus/ writes them (sentences.jsonl): id, doc, index, text, start, end.
@@ -185,7 +186,7 @@ def test_push_updates_changed_config_and_rejects_model_dir(
     assert res.predictions == 0
     assert "has_value" in ls_client.projects.get(id=project.id).label_config
 
-    monkeypatch.setitem(sys.modules, "inference", None)  # the inference stage is not built yet
+    monkeypatch.setitem(sys.modules, "inference", None)  # an install without the inference stage
     with pytest.raises(SyncError, match="inference stage"):
         push(ls_client, sentences_path, project_title=project_title, predictions=str(tmp_path))
 
@@ -205,12 +206,16 @@ def test_cli_push_pull(ls_server, ls_client, sentences_path, project_title, tmp_
     assert r.exit_code == 0, r.output
     assert f"created 0, skipped {len(TEXTS)}" in r.output
 
-    monkeypatch.setitem(sys.modules, "inference", None)
-    r = runner.invoke(
-        app, ["annotate", "push", "--sentences", str(sentences_path), "--predictions", str(tmp_path), *conn]
-    )
-    assert r.exit_code == 1
-    assert MODEL_PREDICTIONS_MISSING in r.output
+    r = runner.invoke(app, ["annotate", "push", "--sentences", str(sentences_path), "--predictions",
+                            str(tmp_path / "no-model"), *conn])
+    assert r.exit_code == 1 and "No model at" in r.output
+    # the shipped model pre-annotates a second project
+    model_conn = ["--project", project_title[:40] + "-model", *conn[2:]]
+    model_dir = Path(__file__).resolve().parents[2] / "models" / "default"
+    r = runner.invoke(app, ["annotate", "push", "--sentences", str(sentences_path), "--predictions",
+                            str(model_dir), *model_conn])
+    assert r.exit_code == 0, r.output
+    assert f"created {len(TEXTS)}, skipped 0, predictions {len(TEXTS)}" in r.output
 
     out = tmp_path / "pulled.json"
     r = runner.invoke(app, ["annotate", "pull", "--out", str(out), *conn])

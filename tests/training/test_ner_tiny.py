@@ -1,13 +1,19 @@
-"""A tiny end-to-end run: build a base model, fine-tune NER a few steps, reload, predict."""
+"""A tiny end-to-end run: build a base model, train NER + relation head a few steps, save, load, predict, score."""
 
+import json
+
+import pytest
 import yaml
-from transformers import AutoModelForTokenClassification, TrainingArguments
+from transformers import TrainingArguments
 
 from annotation.markup import parse_markup
+from annotation.schema import LABELS, SCHEMA_VERSION
 from training.align import ID2LABEL
-from training.base import init_base, load_tokenizer
+from training.card import write_model_card
 from training.data import to_clean_example
-from training.ner import ModelArguments, decode_dataset, parse_arguments, tokenize_examples, train_ner
+from training.ner import DataArguments, ModelArguments, parse_arguments
+from training.pipeline import train_model
+from training.predict import FigureModel, windows
 
 LINES = [
     "全县[[城乡低保|P1]]对象[[5126|C>P1]][[户|U]][[8731|C>P1]][[人|U]]。",
@@ -17,37 +23,67 @@ LINES = [
 ]
 
 
-def test_tiny_train_save_load_predict(tmp_path):
-    cfg = tmp_path / "tiny.yaml"
-    cfg.write_text(yaml.safe_dump({"vocab": "gb2312", "hidden_size": 32, "num_hidden_layers": 1,
-                                   "num_attention_heads": 2, "intermediate_size": 64,
-                                   "max_position_embeddings": 64, "hidden_dropout_prob": 0.0,
-                                   "attention_probs_dropout_prob": 0.0, "seed": 1}))
-    base = init_base(tmp_path / "base", cfg)
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory, tiny_base):
+    tmp = tmp_path_factory.mktemp("tiny")
+    base = tiny_base
     examples = [to_clean_example(parse_markup(line, f"s{i}")) for i, line in enumerate(LINES)]
+    for e in examples:
+        e.meta["doc"] = "tiny.txt"
     assert examples[1].text.startswith("发放临时救助金")  # cleaned: simplified
-    args = TrainingArguments(output_dir=str(tmp_path / "out"), max_steps=3, per_device_train_batch_size=4,
-                             learning_rate=1e-3, eval_strategy="no", save_strategy="no", report_to=[],
+    args = TrainingArguments(output_dir=str(tmp / "model"), max_steps=3, per_device_train_batch_size=4,
+                             learning_rate=1e-3, eval_strategy="epoch", save_strategy="no", report_to=[],
                              use_cpu=True, seed=1)
-    trainer = train_ner(ModelArguments(base_model=str(base), max_length=64), args, examples, examples)
-    assert trainer.state.global_step == 3
-    trainer.save_model(tmp_path / "ner")
+    folder, metrics = train_model(ModelArguments(base_model=str(base), max_length=64), DataArguments(), args,
+                                  examples, examples)
+    return folder, metrics, examples
 
-    model = AutoModelForTokenClassification.from_pretrained(tmp_path / "ner")
-    assert model.config.id2label[1] == ID2LABEL[1]
-    tok = load_tokenizer(tmp_path / "ner")
-    ds = tokenize_examples(examples, tok, 64)
-    import torch
 
-    with torch.no_grad():
-        batch = tok([e.text for e in examples], padding=True, return_tensors="pt")
-        logits = model(**batch).logits.numpy()
-    predicted = decode_dataset(ds, logits)
+def test_model_folder_carries_everything(tiny_model):
+    folder, metrics, _ = tiny_model
+    for name in ("config.json", "model.safetensors", "tokenizer.json", "label_map.json", "minzheng.json",
+                 "training_args.json", "metrics.json", "train_log.jsonl", "relation_head.pt",
+                 "relation_config.json"):
+        assert (folder / name).is_file(), name
+    assert not list(folder.glob("checkpoint-*"))
+    info = json.loads((folder / "minzheng.json").read_text())
+    assert info["schema_version"] == SCHEMA_VERSION and info["linker"] in ("model", "heuristic")
+    assert json.loads((folder / "label_map.json").read_text())["id2label"]["1"] == ID2LABEL[1]
+    assert set(metrics["dev"]) == {"model", "heuristic"}  # both linkers measured on dev
+    write_model_card(folder, "minzheng train ner …", {"real": {"model": {}, "rules": {}}})
+    card = (folder / "README.md").read_text()
+    assert "Intended use" in card and "rules" in card
+
+
+def test_load_predict_offsets(tiny_model):
+    folder, _, examples = tiny_model
+    model = FigureModel.from_pretrained(folder)
+    predicted = model.predict([e.text for e in examples], ids=[e.id for e in examples])
     assert [p.id for p in predicted] == [e.id for e in examples]
-    for p in predicted:  # whatever an untrained model says, spans must lie inside the text
-        assert all(0 <= s.start < s.end <= len(p.text) for s in p.spans)
-    metrics = trainer.evaluate()
-    assert 0.0 <= metrics["eval_entity_f1"] <= 1.0
+    for p in predicted:  # whatever a 3-step model says, spans lie inside the text and relations resolve
+        assert all(0 <= s.start < s.end <= len(p.text) and s.label in LABELS for s in p.spans)
+        ids = {s.id for s in p.spans}
+        assert all(r.head in ids and r.tail in ids for r in p.relations)
+
+
+def test_long_text_is_windowed_not_truncated(tiny_model):
+    folder, _, _ = tiny_model
+    model = FigureModel.from_pretrained(folder)
+    text = "发放临时救助金27万元，" * 30  # 360 characters, the window is 62
+    (pred,) = model.predict([text])
+    assert len(model.encode([text[: model.window]])) == 1
+    with pytest.raises(ValueError):
+        model.encode([text])
+    assert all(s.end <= len(text) for s in pred.spans)
+
+
+@pytest.mark.parametrize("length,size", [(10, 62), (62, 62), (63, 62), (360, 62), (1000, 254)])
+def test_windows_cover_every_position_once(length, size):
+    ws = windows(length, size)
+    kept = [i for start, lo, hi in ws for i in range(lo, hi)]
+    assert kept == list(range(max(length, 1))) or (length == 0)
+    for start, lo, hi in ws:
+        assert start <= lo < hi <= start + size or length <= size
 
 
 def test_yaml_config_and_flags_are_interchangeable(tmp_path):

@@ -1,0 +1,38 @@
+"""Facts: one row per figure, with its program, normalised value and unit, and original offsets.
+
+A figure linked to a program gives a fact with that program; an unlinked figure
+gives a fact with an empty program (so nothing the model found is dropped).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+KIND_OF = {"COUNT": "count", "AMOUNT": "amount", "PERCENT": "percent"}
+
+
+@dataclass
+class Fact:
+    doc: str
+    sentence: int                    # index of the sentence in the document
+    program: str                     # as written in the original text ("" when unlinked)
+    program_simplified: str          # after cleaning (simplified script, glosses removed)
+    kind: str                        # count | amount | percent
+    value: str | None                # Decimal as a string: exact, never a float
+    low: str | None
+    high: str | None
+    unit: str | None                 # canonical (normalize_unit), "%" for percent
+    approximate: bool
+    figure: str                      # the figure as written (original text)
+    figure_start: int                # offsets into the ORIGINAL document text
+    figure_end: int
+    program_start: int | None
+    program_end: int | None
+    score: float | None              # figure score × link score
+    figure_id: str = ""              # entity id within the document
+    program_id: str = ""
+    checks: list[str] = field(default_factory=list)  # consistency problems found (inference/checks.py)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,147 @@
+"""K-fold cross-validation by document, and the systems compared in every report.
+
+Each fold trains a full model folder on the other documents (written sentences
+of the held-out written documents stay out too) and predicts its held-out
+sentences from their ORIGINAL text, as inference does; predictions of all folds
+are pooled and scored once. The epoch count is fixed by the config: early
+stopping on a held-out fold would tune on the test data.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from transformers import TrainingArguments
+
+from annotation.rules import RuleAnnotator, link_figures
+from annotation.schema import Example
+from evaluation.metrics import evaluate_examples
+from training.data import to_clean_examples
+from training.ner import DataArguments, ModelArguments
+from training.pipeline import train_model
+from training.predict import FigureModel, predict_original
+from training.splits import document_folds, is_written
+
+log = logging.getLogger(__name__)
+
+
+#: the systems every fold predicts: the relation head, and the same entities linked by the heuristic
+LINKERS = {"model": "model", "model+heuristic-linker": "heuristic"}
+
+
+@dataclass
+class CrossValidation:
+    """Pooled held-out predictions (original text) of every fold, per system.
+
+    predictions[system] and gold_linked[system] (the system's links given the gold
+    entities) hold real and written sentences alike; `cv_report` parts them.
+    """
+
+    predictions: dict[str, list[Example]] = field(default_factory=lambda: {k: [] for k in LINKERS})
+    gold_linked: dict[str, list[Example]] = field(default_factory=lambda: {k: [] for k in LINKERS})
+    folds: list[dict] = field(default_factory=list)
+
+
+def cross_validate(model_args: ModelArguments, data_args: DataArguments, train_args: TrainingArguments,
+                   examples: Sequence[Example], k: int, work_dir: Path, resume: bool = True) -> CrossValidation:
+    """examples: gold with ORIGINAL text; trains K folders under work_dir/foldI.
+
+    resume: a fold folder that is already complete (minzheng.json written last) is
+    reused, so an interrupted run, or a re-scoring, does not retrain it.
+    """
+    clean = {e.id: e for e in to_clean_examples(examples)}
+    result = CrossValidation()
+    for i, split in enumerate(document_folds(list(clean.values()), k, train_args.seed, hold_written=True)):
+        folder = work_dir / split.name
+        log.info("fold %d/%d: held out %s", i + 1, k, ", ".join(split.dev_docs))
+        if resume and (folder / "metrics.json").exists() and (folder / "relation_config.json").exists():
+            metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+        else:
+            args = copy.deepcopy(train_args)
+            args.output_dir = str(folder)
+            folder, metrics = train_model(model_args, data_args, args, split.train, split.dev)
+        held_ids = {e.id for e in split.dev} | {e.id for e in split.dev_written}
+        held = [e for e in examples if e.id in held_ids]
+        for system, linker in LINKERS.items():
+            model = FigureModel.from_pretrained(folder, linker=linker)
+            result.predictions[system] += predict_original(model, held)
+            encoded = model.encode([clean[e.id].text for e in held])  # gold spans keep their ids in clean text
+            result.gold_linked[system] += [Example(e.id, e.text, e.spans, model.link(enc, clean[e.id].spans),
+                                                   dict(e.meta)) for e, enc in zip(held, encoded, strict=True)]
+        result.folds.append({"fold": split.name, "dev_documents": split.dev_docs,
+                             "written_documents": sorted({e.meta["doc"] for e in split.dev_written}),
+                             "dev": metrics.get("dev", {})})
+    return result
+
+
+def rule_predictions(gold: Sequence[Example]) -> tuple[list[Example], list[Example]]:
+    """The rule baseline: its own entities and links, and its linker on the gold entities."""
+    rules = RuleAnnotator()
+    own = [rules.annotate(e) for e in gold]
+    linked = [Example(e.id, e.text, e.spans, link_figures(e.text, e.spans), dict(e.meta)) for e in gold]
+    return own, linked
+
+
+def score_systems(gold: Sequence[Example], systems: dict[str, tuple[Sequence[Example], Sequence[Example] | None]],
+                  normalize: Callable | None = None) -> dict[str, dict]:
+    """evaluate_examples for each named system: (predictions, predictions given the gold entities)."""
+    return {name: evaluate_examples(list(gold), list(pred), gold_entity_pred=None if linked is None else list(linked),
+                                    normalize=normalize)
+            for name, (pred, linked) in systems.items()}
+
+
+def write_predictions(path: Path, examples: Sequence[Example]) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        for e in examples:
+            fh.write(json.dumps(e.to_dict(), ensure_ascii=False) + "\n")
+
+
+def read_predictions(path: Path) -> list[Example]:
+    out = []
+    with path.open("rb") as fh:
+        for n, raw in enumerate(fh, start=1):
+            try:
+                line = raw.decode("utf-8")
+                if line.strip():
+                    out.append(Example.from_dict(json.loads(line)))
+            except (ValueError, KeyError, TypeError) as err:  # UnicodeDecodeError is a ValueError
+                raise ValueError(f"{path}:{n}: not a prediction record ({err})") from err
+    return out
+
+
+def cv_report(cv: CrossValidation, gold: Sequence[Example], out_dir: Path, *, title: str,
+              normalize: Callable | None = None, meta: dict | None = None) -> dict[str, dict]:
+    """Score the pooled fold predictions and the rule baseline on real and written sentences; write reports.
+
+    Returns {"real": {system: results}, "written": {...}}; out_dir gets one report folder per part.
+    """
+    from evaluation.report import write_report
+
+    out: dict[str, dict] = {}
+    for part, wanted in (("real", False), ("written", True)):
+        part_gold = [e for e in gold if is_written(e) == wanted]
+        ids = {e.id for e in cv.predictions["model"]} & {e.id for e in part_gold}
+        if not ids:
+            continue
+        part_gold = [e for e in part_gold if e.id in ids]
+        systems = {name: ([p for p in cv.predictions[name] if p.id in ids],
+                          [p for p in cv.gold_linked[name] if p.id in ids]) for name in cv.predictions}
+        systems["rules"] = rule_predictions(part_gold)
+        results = score_systems(part_gold, systems, normalize)
+        write_report(out_dir / part, results, title=f"{title} — {part} sentences",
+                     meta=(meta or {}) | {"folds": len(cv.folds), "sentences": len(part_gold)})
+        write_predictions(out_dir / part / "predictions.jsonl", systems["model"][0])
+        out[part] = results
+    return out
+
+
+def best_linker(cross_validation: dict[str, dict]) -> str:
+    """The linker with the higher pooled has_value end-to-end F1 on real sentences (ties: the model)."""
+    real = cross_validation["real"]
+    f1 = {linker: real[system]["relations"]["end_to_end"]["f1"] for system, linker in LINKERS.items()}
+    return max(f1, key=lambda k: (f1[k], k == "model"))

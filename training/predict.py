@@ -1,0 +1,166 @@
+"""A trained model folder → predictions on clean sentences (entities with scores, has_value relations).
+
+This is the model-level predictor used by training (dev scores, relation head
+features) and by inference/ (which adds documents, cleaning and original
+offsets). Texts are batched sorted by length to limit padding; a text longer
+than the model's window is covered by overlapping windows and the spans of
+each window's central part are kept — nothing is silently truncated.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from annotation.rules import link_figures
+from annotation.schema import Example, Relation, Span
+from training.align import decode_spans, token_view, viterbi_tags
+from training.base import load_tokenizer
+from training.features import token_features
+from training.model import BertForFigureTagging
+from training.relations import RelationHead, decode_relations, make_pairs
+
+MODEL_INFO = "minzheng.json"  # what the folder is: schema version, max_length, training data, linker
+
+
+@dataclass
+class Encoded:
+    """One text through the encoder: token offsets, first-piece flags, tag probabilities, last hidden states."""
+
+    text: str
+    offsets: list[tuple[int, int]]
+    word_starts: list[bool | None]
+    probs: np.ndarray
+    hidden: torch.Tensor
+
+
+class FigureModel:
+    """`FigureModel.from_pretrained(dir)`; `model.predict(texts) -> list[Example]`."""
+
+    def __init__(self, ner, tokenizer, relation_head: RelationHead | None = None, max_length: int = 256,
+                 linker: str | None = None):
+        self.ner = ner.eval()
+        self.tokenizer = tokenizer
+        self.relation_head = relation_head
+        self.max_length = max_length
+        self.linker = linker or (relation_head.config.linker if relation_head else "heuristic")
+        if self.linker == "model" and relation_head is None:
+            raise ValueError("linker 'model' needs a relation head (relation_head.pt) in the model folder")
+
+    @classmethod
+    def from_pretrained(cls, path: str | Path, linker: str | None = None, quantize: bool = False) -> FigureModel:
+        """quantize: dynamic int8 quantisation of the encoder's linear layers (a faster CPU path)."""
+        path = Path(path)
+        if not (path / "config.json").exists():
+            raise FileNotFoundError(f"{path}: not a model folder (no config.json)")
+        info = json.loads((path / MODEL_INFO).read_text(encoding="utf-8")) if (path / MODEL_INFO).exists() else {}
+        ner = BertForFigureTagging.from_pretrained(str(path))
+        if quantize:
+            ner = torch.ao.quantization.quantize_dynamic(ner.eval(), {torch.nn.Linear}, dtype=torch.qint8)
+        return cls(ner, load_tokenizer(path), RelationHead.load(path), int(info.get("max_length", 256)), linker)
+
+    @property
+    def window(self) -> int:
+        """Characters per window: two positions go to [CLS] and [SEP], and no more than the
+        longest training sentence (200 characters): later position embeddings were never trained."""
+        return min(self.max_length - 2, 200)
+
+    @torch.no_grad()
+    def encode(self, texts: Sequence[str], batch_size: int = 32) -> list[Encoded]:
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out: list[Encoded | None] = [None] * len(texts)
+        for b in range(0, len(order), batch_size):
+            idx = order[b : b + batch_size]
+            batch = [texts[i] for i in idx]
+            enc = self.tokenizer(batch, padding=True, truncation=False, return_offsets_mapping=True,
+                                 return_tensors="pt")
+            if enc["input_ids"].shape[1] > self.max_length:
+                raise ValueError(f"a text of {max(map(len, batch))} characters exceeds the model window")
+            feature_ids = torch.zeros(*enc["input_ids"].shape, len(self.ner.config.feature_sizes), dtype=torch.long)
+            for row, text in enumerate(batch):
+                view = token_view(enc, row)
+                feature_ids[row] = torch.tensor(token_features(text, view.offsets))
+            result = self.ner(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"],
+                              feature_ids=feature_ids, output_hidden_states=True)
+            probs = torch.softmax(result.logits, -1).numpy()
+            hidden = result.hidden_states[-1]
+            for row, i in enumerate(idx):
+                n = int(enc["attention_mask"][row].sum())
+                view = token_view(enc, row)
+                out[i] = Encoded(texts[i], view.offsets[:n], view.word_starts[:n], probs[row, :n], hidden[row, :n])
+        return out  # type: ignore[return-value]
+
+    def entities(self, enc: Encoded) -> list[Span]:
+        from training.align import TokenView
+
+        view = TokenView(enc.offsets, enc.word_starts)
+        tags = viterbi_tags(enc.probs, [bool(w) and e > s for w, (s, e) in zip(enc.word_starts, enc.offsets, strict=True)])
+        return decode_spans(view, tags, enc.probs[np.arange(len(tags)), tags])
+
+    @torch.no_grad()
+    def link(self, enc: Encoded, spans: Sequence[Span]) -> list[Relation]:
+        if self.linker == "heuristic":
+            return link_figures(enc.text, spans)
+        batch = make_pairs(enc.text, spans, enc.hidden, enc.offsets)
+        if not batch.pairs:
+            return []
+        scores = torch.sigmoid(self.relation_head(batch.head, batch.tail, batch.features))
+        return decode_relations(batch, scores, self.relation_head.config.threshold)
+
+    def predict(self, texts: Sequence[str], batch_size: int = 32, ids: Sequence[str] | None = None) -> list[Example]:
+        """Entities (ids e1…, rounded scores) and relations for each text."""
+        pieces: list[tuple[int, int, int, int]] = []  # (text index, window start, keep from, keep to)
+        for t, text in enumerate(texts):
+            pieces += [(t, *w) for w in windows(len(text), self.window)]
+        encoded = self.encode([texts[t][s : s + self.window] for t, s, _, _ in pieces], batch_size)
+        spans_of: list[list[Span]] = [[] for _ in texts]
+        relations_of: list[list[Relation]] = [[] for _ in texts]
+        for (t, start, keep_from, keep_to), enc in zip(pieces, encoded, strict=True):
+            local = [s for s in self.entities(enc) if keep_from <= s.start + start < keep_to]
+            base = len(spans_of[t])
+            named = [Span(s.start + start, s.end + start, s.label, f"e{base + k + 1}",
+                          None if s.score is None else round(s.score, 4)) for k, s in enumerate(local)]
+            local_named = [Span(s.start, s.end, s.label, n.id, s.score) for s, n in zip(local, named, strict=True)]
+            spans_of[t] += named
+            relations_of[t] += self.link(enc, local_named)
+        ids = ids or [str(i) for i in range(len(texts))]
+        return [Example(ids[t], texts[t], spans_of[t], relations_of[t]) for t in range(len(texts))]
+
+    def __call__(self, text: str) -> Example:
+        return self.predict([text])[0]
+
+
+def windows(length: int, size: int, overlap: int | None = None) -> list[tuple[int, int, int]]:
+    """(start, keep_from, keep_to) per window: consecutive windows overlap and each keeps its middle."""
+    if length <= size:
+        return [(0, 0, max(length, 1))]
+    overlap = size // 4 if overlap is None else overlap
+    stride = size - overlap
+    starts = list(range(0, length - size, stride)) + [length - size]
+    out = []
+    for k, s in enumerate(starts):
+        keep_from = 0 if k == 0 else s + overlap // 2
+        keep_to = length if k == len(starts) - 1 else starts[k + 1] + overlap // 2
+        out.append((s, keep_from, keep_to))
+    return out
+
+
+def predict_original(model: FigureModel, examples: Sequence[Example], batch_size: int = 32) -> list[Example]:
+    """Predictions for gold-style examples whose text is ORIGINAL: cleaned for the model, spans mapped back."""
+    from corpus.cleaning import clean_text
+
+    cleaned = [clean_text(e.text) for e in examples]
+    predicted = model.predict([c[0] for c in cleaned], batch_size, ids=[e.id for e in examples])
+    out = []
+    for example, (_, offsets, _), pred in zip(examples, cleaned, predicted, strict=True):
+        spans = []
+        for s in pred.spans:
+            start, end = offsets.to_original(s.start, s.end)
+            spans.append(Span(start, end, s.label, s.id, s.score))
+        out.append(Example(example.id, example.text, spans, pred.relations, dict(example.meta)))
+    return out
