@@ -119,13 +119,22 @@ def push_cmd(
     text_field: str = typer.Option("text", "--text-field", help="Task data key holding the sentence."),
     url: str | None = typer.Option(None, "--url", help="Label Studio URL (default: the local server)."),
     token: str | None = typer.Option(None, "--token", help="API token (default: the local server's)."),
+    select: str | None = typer.Option(None, "--select", help=(
+        "Push only --n of the new sentences: 'uncertain' (the --predictions MODEL_DIR's most uncertain, "
+        "active learning) or 'random'.")),
+    n: int | None = typer.Option(None, "--n", help="How many sentences --select pushes."),
+    strategy: str = typer.Option("entropy", "--strategy", help="Uncertainty for --select uncertain: entropy or margin."),
+    seed: int = typer.Option(0, "--seed", help="Seed of --select random."),
 ) -> None:
     """Import sentences as tasks; sentences already in the project are skipped."""
-    from annotation.sync import push
+    from annotation.sync import check_selection, push
 
     with _exit_on_sync_errors():
-        res = push(_client(url, token), sentences, project_title=project, predictions=predictions, text_field=text_field)
-    typer.echo(f"created {res.created}, skipped {res.skipped}, predictions {res.predictions}")
+        check_selection(select, n, predictions, strategy)  # before asking for a client/token
+        res = push(_client(url, token), sentences, project_title=project, predictions=predictions,
+                   text_field=text_field, select=select, n=n, strategy=strategy, seed=seed)
+    typer.echo(f"created {res.created}, skipped {res.skipped}, predictions {res.predictions}"
+               + (f", not selected {res.not_selected}" if select else ""))
 
 
 @app.command("pull")

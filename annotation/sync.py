@@ -3,7 +3,9 @@
 * `push` creates (or finds, by title) the project, keeps its labeling config in step
   with annotation.labeling, and imports sentences idempotently: a task is keyed by
   ``data.sentence_id`` and a sentence already in the project is skipped. New tasks
-  can get a pre-annotation from the rules (or, later, from a trained model).
+  can get a pre-annotation from the rules or a trained model. With ``select`` only N of
+  the new sentences are pushed: the model's most uncertain ones (active learning,
+  training.active) or a random draw.
 * `pull` writes the FULL JSON export (a snapshot export with predictions in full; never
   JSON_MIN or CSV, which drop relations) and validates every annotated task by
   converting it with annotation.convert and checking it with annotation.validate.
@@ -25,6 +27,7 @@ SENTENCE_ID = "sentence_id"
 IMPORT_BATCH = 500
 MAX_TITLE = 50
 MODEL_PREDICTIONS_MISSING = "model predictions need the inference stage (inference.load_predictor), which cannot be imported"
+SELECTIONS = ("uncertain", "random")
 
 Log = Callable[[str], None]
 
@@ -41,6 +44,7 @@ class PushResult:
     predictions: int = 0
     config_updated: bool = False
     project_created: bool = False
+    not_selected: int = 0  # new sentences left out by --select
 
 
 @dataclass
@@ -207,6 +211,40 @@ def prediction_score(example: Example) -> float | None:
     return float(min(scores)) if scores else None
 
 
+# -- selection (active learning) --------------------------------------------------
+
+
+def check_selection(select: str | None, n: int | None, predictions: str | None, strategy: str) -> None:
+    """Fail before touching the server when --select/--n/--strategy do not fit together."""
+    if select is None:
+        if n is not None:
+            raise SyncError("--n needs --select uncertain|random")
+        return
+    if select not in SELECTIONS:
+        raise SyncError(f"--select must be one of {', '.join(SELECTIONS)}, not {select!r}")
+    if n is None or n < 1:
+        raise SyncError(f"--select {select} needs --n N (a positive number of sentences)")
+    if select == "uncertain":
+        if predictions in (None, "rules"):
+            raise SyncError("--select uncertain needs a trained model: pass --predictions MODEL_DIR")
+        if strategy not in ("entropy", "margin"):
+            raise SyncError(f"--strategy must be entropy or margin, not {strategy!r}")
+
+
+def select_rows(rows: list[dict[str, Any]], select: str, n: int, predictor, strategy: str = "entropy",
+                seed: int = 0) -> list[dict[str, Any]]:
+    """N of `rows` by the model's uncertainty or at random (training.active, imported only here)."""
+    try:
+        from training.active import select_random, select_uncertain
+    except ImportError as exc:
+        raise SyncError("--select needs the training stage (training.active), which cannot be imported") from exc
+    if select == "random":
+        return select_random(rows, n, seed)
+    if not hasattr(predictor, "encode"):
+        raise SyncError("--select uncertain needs a model whose tag probabilities can be read (FigureModel)")
+    return select_uncertain(predictor, rows, n, strategy=strategy)
+
+
 # -- push / pull -------------------------------------------------------------
 
 
@@ -217,10 +255,20 @@ def push(
     predictions: str | None = None,
     text_field: str = "text",
     log: Log = _log_default,
+    select: str | None = None,
+    n: int | None = None,
+    strategy: str = "entropy",
+    seed: int = 0,
 ) -> PushResult:
-    """Import sentences as tasks (skipping sentence ids already there), with optional pre-annotations."""
+    """Import sentences as tasks (skipping sentence ids already there), with optional pre-annotations.
+
+    select ("uncertain" or "random") with n: push only n of the sentences not yet in the
+    project, the model's most uncertain (``strategy`` entropy or margin; the model is
+    the --predictions MODEL_DIR) or a random draw (``seed``).
+    """
     from annotation.labeling import labeling_config
 
+    check_selection(select, n, predictions, strategy)
     if not 3 <= len(project_title) <= MAX_TITLE:
         raise SyncError(
             f"project title {project_title!r} must be 3 to {MAX_TITLE} characters (a Label Studio limit)"
@@ -233,6 +281,15 @@ def push(
     have = existing_tasks(client, project.id)
     new = [row for row in rows if str(row["id"]) not in have]
     skipped = len(rows) - len(new)
+    not_selected = 0
+    if select is not None and n is not None:
+        t_sel = time.monotonic()
+        chosen = select_rows(new, select, n, predictor, strategy, seed)
+        not_selected = len(new) - len(chosen)
+        log(f"Selected {len(chosen)} of {len(new)} new sentences ({select}"
+            + (f", {strategy}" if select == "uncertain" else f", seed {seed}")
+            + f") in {time.monotonic() - t_sel:.1f} s.")
+        new = chosen
 
     n_pred = 0
     t0 = time.monotonic()
@@ -251,7 +308,9 @@ def push(
     log(
         f"Project {project_title!r} (id {project.id}): {len(new)} tasks created"
         + (f" with {n_pred} pre-annotations ({model_version})" if predictor is not None else "")
-        + f", {skipped} skipped (already there) in {time.monotonic() - t0:.1f} s."
+        + f", {skipped} skipped (already there)"
+        + (f", {not_selected} not selected" if select is not None else "")
+        + f" in {time.monotonic() - t0:.1f} s."
     )
     return PushResult(
         project_id=project.id,
@@ -260,6 +319,7 @@ def push(
         predictions=n_pred,
         config_updated=updated,
         project_created=created_project,
+        not_selected=not_selected,
     )
 
 

@@ -1,7 +1,9 @@
 """Batch extraction: files in, one streaming writer out (.jsonl documents, or .csv / .parquet fact rows).
 
-Memory stays flat: documents are read, extracted and written a chunk at a time.
+Memory stays flat: documents are read, extracted and written a chunk of files at a time.
 A file that cannot be read is reported and skipped; the rest of the run goes on.
+Writers take records (`Document.to_json()`), so the Ray engine (inference/ray_engine.py)
+writes through the same code from records made on its workers: the outputs are identical.
 """
 
 from __future__ import annotations
@@ -19,23 +21,22 @@ from inference.extractor import Document, Extractor
 from inference.facts import Fact
 
 FACT_COLUMNS = ["path"] + [f.name for f in fields(Fact)]
+CHUNK_FILES = 64  # files read and extracted together (their sentences are batched across documents)
 
 
 class JsonlWriter:
     def __init__(self, path: Path):
         self.fh = path.open("w", encoding="utf-8")
 
-    def write(self, doc: Document) -> None:
-        self.fh.write(json.dumps(doc.to_json(), ensure_ascii=False) + "\n")
+    def write(self, record: dict) -> None:
+        self.fh.write(json.dumps(record, ensure_ascii=False) + "\n")
 
     def close(self) -> None:
         self.fh.close()
 
 
-def _fact_row(doc: Document, fact: Fact) -> dict:
-    row = {"path": doc.path} | fact.as_dict()
-    row["checks"] = "; ".join(fact.checks)
-    return row
+def _fact_rows(record: dict) -> list[dict]:
+    return [{"path": record["path"]} | fact | {"checks": "; ".join(fact["checks"])} for fact in record["facts"]]
 
 
 class CsvWriter:
@@ -44,8 +45,8 @@ class CsvWriter:
         self.writer = csv.DictWriter(self.fh, FACT_COLUMNS)
         self.writer.writeheader()
 
-    def write(self, doc: Document) -> None:
-        self.writer.writerows(_fact_row(doc, f) for f in doc.facts)
+    def write(self, record: dict) -> None:
+        self.writer.writerows(_fact_rows(record))
 
     def close(self) -> None:
         self.fh.close()
@@ -67,8 +68,8 @@ class ParquetWriter:
         self.rows: list[dict] = []
         self.flush_rows = flush_rows
 
-    def write(self, doc: Document) -> None:
-        self.rows += [_fact_row(doc, f) for f in doc.facts]
+    def write(self, record: dict) -> None:
+        self.rows += _fact_rows(record)
         if len(self.rows) >= self.flush_rows:
             self.flush()
 
@@ -86,6 +87,7 @@ WRITERS = {".jsonl": JsonlWriter, ".csv": CsvWriter, ".parquet": ParquetWriter}
 
 
 def open_writer(path: Path):
+    """A writer for the output's format: `.write(record)` with `record = doc.to_json()`, then `.close()`."""
     try:
         cls = WRITERS[path.suffix.lower()]
     except KeyError:
@@ -106,36 +108,79 @@ class RunSummary:
         return not self.failed
 
 
-def read_all(paths: Sequence[Path], summary: RunSummary) -> Iterator[RawDocument]:
+def read_all(paths: Sequence[Path], failed: list[tuple[str, str]]) -> Iterator[RawDocument]:
+    """The documents that can be read; the others go into `failed` as (path, reason)."""
     for path in paths:
         try:
             yield read_document(path)
         except ReadError as err:
-            summary.failed.append((str(path), str(err)))
+            failed.append((str(path), str(err)))
         except OSError as err:
-            summary.failed.append((str(path), f"cannot read: {err}"))
+            failed.append((str(path), f"cannot read: {err}"))
+
+
+def file_chunks(files: Sequence[Path], size: int | None = None) -> list[list[Path]]:
+    size = size or CHUNK_FILES
+    return [list(files[i : i + size]) for i in range(0, len(files), size)]
+
+
+def extract_chunk(extractor: Extractor, paths: Sequence[Path],
+                  batch_size: int = 32) -> tuple[list[Document], list[tuple[str, str]]]:
+    """One chunk of files, read and extracted together: (documents in file order, failed files).
+
+    Both engines run exactly this on the same chunks, so their batches, and outputs, are the same."""
+    failed: list[tuple[str, str]] = []
+    docs = list(extractor.pipe(read_all(paths, failed), batch_size=batch_size, chunk_docs=max(len(paths), 1)))
+    return docs, failed
+
+
+def document_counts(doc: Document) -> dict[str, int]:
+    return {"sentences": len(doc.sentences), "entities": len(doc.entities), "facts": len(doc.facts),
+            "linked": sum(bool(f.program) for f in doc.facts),
+            "checks_failed": sum(c.get("ok") is False for c in doc.checks), "characters": len(doc.text)}
+
+
+class RunWriter:
+    """The output file and the run's summary, fed chunk by chunk in file order (by either engine)."""
+
+    def __init__(self, out: Path, files: Sequence[Path], progress=None):
+        self.started = time.perf_counter()
+        self.summary = RunSummary(files=len(files))
+        self.writer = open_writer(out)
+        self.progress = progress
+        self.task = progress.add_task("extracting", total=len(files)) if progress is not None else None
+
+    def add(self, record: dict, counts: dict[str, int]) -> None:
+        self.writer.write(record)
+        self.summary.counts.update(documents=1, **counts)
+        self._advance()
+
+    def fail(self, failed: Sequence[tuple[str, str]]) -> None:
+        self.summary.failed += failed
+        self._advance()
+
+    def _advance(self) -> None:
+        if self.task is not None:
+            self.progress.update(self.task, completed=self.summary.counts["documents"] + len(self.summary.failed))
+
+    def __enter__(self) -> RunWriter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.writer.close()
+        self.summary.seconds = time.perf_counter() - self.started
 
 
 def extract_paths(extractor: Extractor, inputs: Sequence[Path], out: Path, batch_size: int = 32,
                   on_document: Callable[[Document], None] | None = None, progress=None) -> RunSummary:
     """Extract every supported file under `inputs` into `out`; returns what happened."""
-    started = time.perf_counter()
     files = iter_input_files(list(inputs))
-    summary = RunSummary(files=len(files))
-    writer = open_writer(out)
-    task = progress.add_task("extracting", total=len(files)) if progress is not None else None
-    try:
-        for doc in extractor.pipe(read_all(files, summary), batch_size=batch_size):
-            writer.write(doc)
-            summary.counts.update(documents=1, sentences=len(doc.sentences), entities=len(doc.entities),
-                                  facts=len(doc.facts), linked=sum(bool(f.program) for f in doc.facts),
-                                  checks_failed=sum(c.get("ok") is False for c in doc.checks),
-                                  characters=len(doc.text))
-            if on_document is not None:
-                on_document(doc)
-            if task is not None:
-                progress.update(task, completed=summary.counts["documents"] + len(summary.failed))
-    finally:
-        writer.close()
-    summary.seconds = time.perf_counter() - started
-    return summary
+    with RunWriter(out, files, progress) as run:
+        for chunk in file_chunks(files):
+            docs, failed = extract_chunk(extractor, chunk, batch_size)
+            run.fail(failed)
+            for doc in docs:
+                run.add(doc.to_json(), document_counts(doc))
+                if on_document is not None:
+                    on_document(doc)
+    return run.summary

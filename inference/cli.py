@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -67,6 +68,14 @@ def extract_cmd(
     linker: str = typer.Option(None, "--linker", help="Override the folder's linker: model or heuristic."),
     html: Path = typer.Option(None, "--html", help="Also write a displaCy review page of every document."),
     show: int = typer.Option(10, "--show", help="Print the first N fact rows (0: none)."),
+    runtime: str = typer.Option("torch", "--runtime", help="torch, or onnx (ONNX Runtime; pip install minzheng[onnx])."),
+    quantize: bool = typer.Option(False, "--quantize", help="Dynamic int8 quantisation of the linear layers (torch)."),
+    engine: str = typer.Option("local", "--engine", help="local, or ray: a Ray Data pipeline, same output "
+                               "(pip install minzheng[ray])."),
+    address: str = typer.Option(None, "--address", help="With --engine ray: a running cluster (HEAD:6379); "
+                                "default: a local Ray runtime for this run."),
+    workers: int = typer.Option(None, "--workers", min=1, help="With --engine ray: model replicas, one CPU each "
+                                "(default 1)."),
 ) -> None:
     """Extract facts from reports: entities, has_value links and normalised figures, offsets into the originals."""
     from rich.console import Console
@@ -75,12 +84,29 @@ def extract_cmd(
 
     from inference.batch import extract_paths
     from inference.extractor import Extractor, default_model
+    from inference.facts import Fact
     from inference.review import ReviewPage
 
     console = Console()
-    extractor = Extractor.from_pretrained(model or default_model(), linker=linker)
+    if runtime not in ("torch", "onnx") or (quantize and runtime != "torch"):
+        raise typer.BadParameter("--runtime is torch or onnx; --quantize goes with --runtime torch")
+    if engine not in ("local", "ray"):
+        raise typer.BadParameter("--engine is local or ray")
+    if engine == "local" and (address or workers):
+        raise typer.BadParameter("--address and --workers go with --engine ray")
+    if engine == "ray" and html:
+        raise typer.BadParameter("--html needs --engine local (the documents' text stays on the workers)")
+    if engine == "ray" and importlib.util.find_spec("ray") is None:
+        raise typer.BadParameter("--engine ray needs Ray: pip install minzheng[ray]")
+    if engine == "local":
+        extractor = Extractor.from_pretrained(model or default_model(), linker=linker, runtime=runtime,
+                                              quantize=quantize)
     review = ReviewPage(html) if html else None
     shown: list = []
+
+    def on_record(record):
+        if len(shown) < show:
+            shown.extend(Fact(**f) for f in record["facts"][: show - len(shown)])
 
     def on_document(doc):
         if review is not None:
@@ -90,7 +116,13 @@ def extract_cmd(
 
     try:
         with Progress(console=console, transient=True) as progress:
-            summary = extract_paths(extractor, paths, out, batch_size, on_document, progress)
+            if engine == "ray":
+                from inference.ray_engine import extract_paths_ray
+
+                summary = extract_paths_ray(model or default_model(), paths, out, batch_size, address, workers,
+                                            linker, on_record, progress, runtime=runtime, quantize=quantize)
+            else:
+                summary = extract_paths(extractor, paths, out, batch_size, on_document, progress)
     except (ValueError, FileNotFoundError) as err:
         raise typer.BadParameter(str(err)) from err
     if shown:

@@ -70,8 +70,10 @@ class Extractor:
         self.batch_size = batch_size
 
     @classmethod
-    def from_pretrained(cls, path: str | Path, linker: str | None = None, **kwargs) -> Extractor:
-        return cls(FigureModel.from_pretrained(path, linker=linker), **kwargs)
+    def from_pretrained(cls, path: str | Path, linker: str | None = None, runtime: str = "torch",
+                        quantize: bool = False, **kwargs) -> Extractor:
+        """runtime torch|onnx and quantize (dynamic int8, torch): the fast CPU paths (benchmarks/runtimes.py)."""
+        return cls(FigureModel.from_pretrained(path, linker=linker, runtime=runtime, quantize=quantize), **kwargs)
 
     def __call__(self, text: str, doc: str = "<text>") -> Document:
         return next(iter(self.pipe([text], docs=[doc])))

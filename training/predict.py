@@ -43,8 +43,9 @@ class FigureModel:
     """`FigureModel.from_pretrained(dir)`; `model.predict(texts) -> list[Example]`."""
 
     def __init__(self, ner, tokenizer, relation_head: RelationHead | None = None, max_length: int = 256,
-                 linker: str | None = None):
+                 linker: str | None = None, onnx=None):
         self.ner = ner.eval()
+        self.onnx = onnx  # an OnnxTagger runs the forward pass instead of torch when set
         self.tokenizer = tokenizer
         self.relation_head = relation_head
         self.max_length = max_length
@@ -53,8 +54,10 @@ class FigureModel:
             raise ValueError("linker 'model' needs a relation head (relation_head.pt) in the model folder")
 
     @classmethod
-    def from_pretrained(cls, path: str | Path, linker: str | None = None, quantize: bool = False) -> FigureModel:
-        """quantize: dynamic int8 quantisation of the encoder's linear layers (a faster CPU path)."""
+    def from_pretrained(cls, path: str | Path, linker: str | None = None, quantize: bool = False,
+                        runtime: str = "torch") -> FigureModel:
+        """quantize: dynamic int8 quantisation of the linear layers (torch); runtime: torch or onnx
+        (ONNX Runtime on model.onnx, exported on first use)."""
         path = Path(path)
         if not (path / "config.json").exists():
             raise FileNotFoundError(f"{path}: not a model folder (no config.json)")
@@ -62,7 +65,22 @@ class FigureModel:
         ner = BertForFigureTagging.from_pretrained(str(path))
         if quantize:
             ner = torch.ao.quantization.quantize_dynamic(ner.eval(), {torch.nn.Linear}, dtype=torch.qint8)
-        return cls(ner, load_tokenizer(path), RelationHead.load(path), int(info.get("max_length", 256)), linker)
+        onnx = None
+        if runtime == "onnx":
+            from training.export import ONNX_FILE, OnnxTagger, export_onnx
+
+            onnx_path = path / ONNX_FILE
+            if not onnx_path.exists():  # exported once, next to the weights (or in a temp folder if read-only)
+                import os
+                import tempfile
+
+                target = onnx_path if os.access(path, os.W_OK) else Path(tempfile.mkdtemp()) / ONNX_FILE
+                onnx_path = export_onnx(path, target)
+            onnx = OnnxTagger(onnx_path)
+        elif runtime != "torch":
+            raise ValueError(f"runtime must be torch or onnx, not {runtime!r}")
+        return cls(ner, load_tokenizer(path), RelationHead.load(path), int(info.get("max_length", 256)), linker,
+                   onnx)
 
     @property
     def window(self) -> int:
@@ -85,10 +103,13 @@ class FigureModel:
             for row, text in enumerate(batch):
                 view = token_view(enc, row)
                 feature_ids[row] = torch.tensor(token_features(text, view.offsets))
-            result = self.ner(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"],
-                              feature_ids=feature_ids, output_hidden_states=True)
-            probs = torch.softmax(result.logits, -1).numpy()
-            hidden = result.hidden_states[-1]
+            if self.onnx is not None:
+                logits, hidden = self.onnx(enc["input_ids"], enc["attention_mask"], feature_ids)
+            else:
+                result = self.ner(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"],
+                                  feature_ids=feature_ids, output_hidden_states=True)
+                logits, hidden = result.logits, result.hidden_states[-1]
+            probs = torch.softmax(logits, -1).numpy()
             for row, i in enumerate(idx):
                 n = int(enc["attention_mask"][row].sum())
                 view = token_view(enc, row)

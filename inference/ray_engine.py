@@ -1,0 +1,106 @@
+"""`minzheng extract --engine ray`: the same extraction as a Ray Data pipeline, on a local runtime or a cluster.
+
+The files are cut into the same chunks as the local engine (inference/batch.py: CHUNK_FILES); each chunk
+is one row of a Ray dataset, read and extracted by an actor that loads the model once. The records come
+back to the driver, are put back in file order and are written by the local engine's writers, so the
+output files are identical to `--engine local`'s.
+
+On a cluster every node needs the model folder and the input files at the same paths (or a shared
+filesystem); the output is written on the driver. inference/README.md: "Scaling out with Ray".
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from corpus.readers import iter_input_files
+from inference.batch import RunSummary, RunWriter, document_counts, extract_chunk, file_chunks
+
+
+class ChunkExtractor:
+    """A Ray Data actor: one model per actor; a batch of chunk rows in, one result row per chunk out."""
+
+    def __init__(self, model_dir: str, linker: str | None, batch_size: int, cwd: str, extractor_kwargs: dict):
+        from inference.extractor import Extractor
+
+        if os.path.isdir(cwd):  # relative input paths (and the reasons given for failed files) as on the driver
+            os.chdir(cwd)
+        self.extractor = Extractor.from_pretrained(model_dir, linker=linker, **extractor_kwargs)
+        self.batch_size = batch_size
+
+    def __call__(self, batch: dict) -> dict:
+        results = []
+        for paths in batch["paths"]:
+            docs, failed = extract_chunk(self.extractor, [Path(p) for p in paths], self.batch_size)
+            results.append(json.dumps({"docs": [[doc.to_json(), document_counts(doc)] for doc in docs],
+                                       "failed": failed}, ensure_ascii=False))
+        return {"chunk": batch["chunk"], "result": results}
+
+
+def _start_ray(address: str | None, workers: int | None) -> bool:
+    """Connect to `address`, or start a local runtime; False when Ray is already up (then left as it is)."""
+    try:
+        import ray
+    except ImportError:
+        raise ImportError("--engine ray needs Ray: pip install minzheng[ray]") from None
+    if ray.is_initialized():
+        return False
+    if address:
+        ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
+    else:
+        ray.init(num_cpus=workers or os.cpu_count(), include_dashboard=False, log_to_driver=False,
+                 logging_level=logging.WARNING)
+    return True
+
+
+def extract_paths_ray(model_dir: str | Path, inputs: Sequence[Path], out: Path, batch_size: int = 32,
+                      address: str | None = None, workers: int | None = None, linker: str | None = None,
+                      on_record: Callable[[dict], None] | None = None, progress=None,
+                      **extractor_kwargs) -> RunSummary:
+    """As inference.batch.extract_paths, with `workers` model replicas (actors, one CPU each) on Ray.
+
+    address: a running cluster ("HEAD:6379", or "auto"); None starts a local runtime for this run.
+    on_record gets each document's record (`Document.to_json()`) in file order."""
+    model_dir = Path(model_dir).resolve()
+    if not (model_dir / "config.json").exists():
+        raise FileNotFoundError(f"{model_dir}: not a model folder (no config.json)")
+    files = iter_input_files(list(inputs))
+    chunks = file_chunks(files)
+    started_here = _start_ray(address, workers)
+    import ray
+
+    try:
+        context = ray.data.DataContext.get_current()
+        context.enable_progress_bars = False
+        context.print_on_execution_start = False
+        with RunWriter(out, files, progress) as run:
+            if not chunks:
+                return run.summary
+            rows = [{"chunk": k, "paths": [str(p) for p in chunk]} for k, chunk in enumerate(chunks)]
+            dataset = ray.data.from_items(rows, override_num_blocks=len(rows)).map_batches(
+                ChunkExtractor, batch_size=1, num_cpus=1,
+                compute=ray.data.ActorPoolStrategy(size=max(1, min(workers or 1, len(rows)))),
+                fn_constructor_kwargs={"model_dir": str(model_dir), "linker": linker, "batch_size": batch_size,
+                                       "cwd": os.getcwd(), "extractor_kwargs": extractor_kwargs})
+            waiting: dict[int, dict] = {}  # chunks that came back early, until their turn
+            following = 0
+            for row in dataset.iter_rows():
+                waiting[int(row["chunk"])] = json.loads(row["result"])
+                while following in waiting:
+                    result = waiting.pop(following)
+                    run.fail([tuple(f) for f in result["failed"]])
+                    for record, counts in result["docs"]:
+                        run.add(record, counts)
+                        if on_record is not None:
+                            on_record(record)
+                    following += 1
+            if following != len(chunks):
+                raise RuntimeError(f"Ray returned {following} of {len(chunks)} chunks")
+        return run.summary
+    finally:
+        if started_here:
+            ray.shutdown()  # a local runtime stops; a cluster only loses this driver
