@@ -165,21 +165,26 @@ def validate_cmd(
     text_field: str = typer.Option("text", "--text-field", help="Task data key holding the sentence."),
 ) -> None:
     """Check every annotated task against the schema and guidelines; exit 1 listing the issues."""
-    from annotation.convert import ConversionError, agreement_report, read_export
+    from annotation.convert import ConversionError, agreement_report, live_annotations, read_export
     from annotation.validate import validate_file
 
     try:
         tasks = read_export(path)
         issues = validate_file(path, text_field=text_field)
     except (OSError, ValueError, ConversionError) as exc:
-        typer.secho(f"{path}: {exc}", fg="red", err=True)
+        message = str(exc)
+        typer.secho(message if message.startswith(f"{path}:") else f"{path}: {message}", fg="red", err=True)
         raise typer.Exit(2) from exc
+    annotated = sum(1 for task in tasks if live_annotations(task))
     for issue in issues:
         typer.echo(str(issue))
     if issues:
-        typer.secho(f"{len(issues)} issue(s) in {len(tasks)} tasks.", fg="red", err=True)
+        typer.secho(f"{len(issues)} issue(s) in {len(tasks)} tasks ({annotated} annotated).", fg="red", err=True)
         raise typer.Exit(1)
-    typer.echo(f"{path}: {len(tasks)} tasks, valid.")
+    if not annotated:  # "valid" would claim a check that did not happen
+        typer.secho(f"{path}: {len(tasks)} tasks, none annotated: nothing to validate.", fg="red", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"{path}: {len(tasks)} tasks, valid ({annotated} annotated).")
     try:
         agreement = agreement_report(tasks, text_field)
     except ConversionError as exc:  # an older, superseded annotation that cannot be read
@@ -219,7 +224,14 @@ def gold_stats_cmd(
 
     from annotation.gold import GOLD_DIR, gold_stats, load_gold, stats_table
 
-    examples = [ex for path in (gold or [GOLD_DIR]) for ex in load_gold(path)]
+    try:
+        examples = [ex for path in (gold or [GOLD_DIR]) for ex in load_gold(path)]
+    except (OSError, ValueError) as exc:  # ConversionError (e.g. a JSON-MIN export) is a ValueError
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(2) from exc
+    if not examples:  # an empty table with exit 0 read as "all fine"
+        typer.secho(f"no annotated sentences in {', '.join(map(str, gold or [GOLD_DIR]))}", fg="red", err=True)
+        raise typer.Exit(1)
     console = Console()
     console.width = max(console.width, 100)  # nine columns: never squeeze the source names
     console.print(stats_table(gold_stats(examples)))

@@ -378,11 +378,50 @@ def agreement_report(tasks: Iterable[Mapping[str, Any]], text_field: str = "text
 # -- whole exports ---------------------------------------------------------------
 
 
+_FULL_EXPORT_HINT = (
+    "minzheng needs a full JSON export, whose tasks carry data and annotations[].result "
+    "(Label Studio: Export → JSON, not JSON-MIN or CSV; or `minzheng annotate pull`)"
+)
+#: keys Label Studio's JSON-MIN (and CSV) exports put on each flat task, beside the data fields
+_FLAT_EXPORT_KEYS = frozenset({"annotation_id", "annotator", "lead_time", "created_at", "updated_at"})
+
+
+def export_format_problem(tasks: list[Any]) -> str | None:
+    """Why a parsed JSON list is not a full export (None when it is one).
+
+    A JSON-MIN export flattens each task ({id, text, label: [...], annotator, annotation_id})
+    and has neither data nor annotations: read as a full export, every label was silently ignored."""
+    for n, task in enumerate(tasks, start=1):
+        if not isinstance(task, dict):
+            return f"item {n} is a {type(task).__name__}, not a task object"
+        if isinstance(task.get("data"), dict):
+            continue
+        keys = ", ".join(sorted(map(str, task))[:8])
+        if _FLAT_EXPORT_KEYS & set(task) or not isinstance(task.get("annotations", []), list):
+            return f"a JSON-MIN export (task {n} is flat: {keys}; no data/annotations), which drops relations"
+        return f"task {n} has no 'data' object (keys: {keys})"
+    return None
+
+
+def _looks_like_csv(text: str) -> bool:
+    header = text.lstrip("\ufeff").split("\n", 1)[0]
+    return not header.lstrip().startswith(("[", "{")) and ("," in header or "\t" in header)
+
+
 def read_export(path: Path | str) -> list[dict[str, Any]]:
-    """The task list of a full JSON export file."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    """The task list of a full JSON export file; ConversionError names the file and what it is instead."""
+    text = Path(path).read_text(encoding="utf-8")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        if _looks_like_csv(text):
+            raise ConversionError(f"{path}: looks like a CSV/TSV export; {_FULL_EXPORT_HINT}") from None
+        raise ConversionError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
     if not isinstance(data, list):
-        raise ConversionError(f"{path}: not a Label Studio JSON export (expected a list of tasks)")
+        raise ConversionError(f"{path}: not a Label Studio JSON export (expected a list of tasks); {_FULL_EXPORT_HINT}")
+    problem = export_format_problem(data)
+    if problem is not None:
+        raise ConversionError(f"{path}: {problem}; {_FULL_EXPORT_HINT}")
     return data
 
 

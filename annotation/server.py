@@ -5,9 +5,10 @@ project's venv, so it lives in ``state_dir()/label-studio/venv`` and runs as a
 detached process. Layout under ``state_dir()/label-studio``::
 
     venv/               label-studio==LS_VERSION (installed on first use)
-    data/               LABEL_STUDIO_BASE_DATA_DIR (sqlite database, uploads)
-    credentials.json    admin user, password and API token (mode 0600)
-    server.log          the server's output
+    data/               LABEL_STUDIO_BASE_DATA_DIR (sqlite database, uploads; 0700, the server runs
+                        with umask 077: the database holds the API token)
+    credentials.json    admin user, password and API token (mode 0600; never printed)
+    server.log          the server's output (mode 0600)
     server.pid          its process id
     server.json         pid, port and URL of the running server
 
@@ -86,17 +87,38 @@ def load_credentials(run_dir: Path, log: Log | None = None) -> Credentials:
         token=env[ENV_TOKEN] or saved.get("token") or secrets.token_hex(20),  # 40 chars, as LS makes them
     )
     if not saved:
-        run_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(run_dir)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(asdict(creds), fh, indent=2)
         os.chmod(path, 0o600)
-        if log:
+        if log:  # never the secrets themselves: logs and terminals are read by others, and kept
             log(
-                f"Generated Label Studio credentials (saved, mode 0600, in {path}):\n"
-                f"  user:     {creds.username}\n  password: {creds.password}\n  token:    {creds.token}"
+                f"Generated Label Studio credentials for {creds.username}: the password and API token "
+                f"are in {path} (mode 0600)."
             )
     return creds
+
+
+def private_dir(path: Path) -> Path:
+    """Create `path` (and parents) and make it 0700: it holds the database with the API token."""
+    path.mkdir(parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+    return path
+
+
+def restrict_secrets(run_dir: Path, data_dir: Path) -> None:
+    """chmod 0600 the files that hold secrets (credentials, the sqlite database with the token, the log).
+
+    Label Studio creates its database with the process umask (0644 by default); the server now runs
+    with umask 077, and files left by earlier versions are tightened here."""
+    for directory in (run_dir, data_dir):
+        if directory.is_dir():
+            os.chmod(directory, 0o700)
+    candidates = [run_dir / "credentials.json", run_dir / "server.log", *data_dir.glob("*.sqlite3*")]
+    for path in candidates:
+        if path.is_file():
+            os.chmod(path, 0o600)
 
 
 def free_port(host: str = DEFAULT_HOST) -> int:
@@ -366,8 +388,8 @@ class LabelStudioServer:
                 "choose another with --port."
             )
         self.install()
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.run_dir)
+        private_dir(self.data_dir)
         env = self._environment()  # generates credentials before the process starts
         cmd = [
             str(self.label_studio_bin),
@@ -385,7 +407,9 @@ class LabelStudioServer:
             + (" (first start: database migrations, ~30 s)…" if first else "…")
         )
         t0 = time.monotonic()
-        with open(self.log_path, "ab") as logf:
+        restrict_secrets(self.run_dir, self.data_dir)
+        log_fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(log_fd, "ab") as logf:
             logf.write(f"\n=== {time.strftime('%Y-%m-%d %H:%M:%S')} $ {' '.join(cmd)}\n".encode())
             logf.flush()
             proc = subprocess.Popen(
@@ -396,6 +420,7 @@ class LabelStudioServer:
                 cwd=self.run_dir,
                 env=env,
                 start_new_session=True,
+                umask=0o077,  # the database (it stores the API token) and uploads: owner only
             )
         self._proc = proc
         self.pid_path.write_text(f"{proc.pid}\n")
@@ -417,6 +442,7 @@ class LabelStudioServer:
         except ServerError:
             self.stop(quiet=True)
             raise
+        restrict_secrets(self.run_dir, self.data_dir)  # a database created during this start
         key = "first_start_s" if first else "restart_s"
         self.timings[key] = time.monotonic() - t0
         self._check_token()

@@ -4,6 +4,8 @@ Memory stays flat: documents are read, extracted and written a chunk of files at
 A file that cannot be read is reported and skipped; the rest of the run goes on.
 Writers take records (`Document.to_json()`), so the Ray engine (inference/ray_engine.py)
 writes through the same code from records made on its workers: the outputs are identical.
+The output is written to `OUT.partial` under `OUT.lock` and renamed over OUT only when the run
+finished with at least one document (inference/output.py): an earlier OUT is never lost.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 from corpus.readers import RawDocument, ReadError, iter_input_files, read_document
 from inference.extractor import Document, Extractor
 from inference.facts import Fact
+from inference.output import OutputLock, check_output_path, commit, partial_path
 
 FACT_COLUMNS = ["path"] + [f.name for f in fields(Fact)]
 CHUNK_FILES = 64  # files read and extracted together (their sentences are batched across documents)
@@ -86,14 +89,37 @@ class ParquetWriter:
 WRITERS = {".jsonl": JsonlWriter, ".csv": CsvWriter, ".parquet": ParquetWriter}
 
 
-def open_writer(path: Path):
-    """A writer for the output's format: `.write(record)` with `record = doc.to_json()`, then `.close()`."""
-    try:
-        cls = WRITERS[path.suffix.lower()]
-    except KeyError:
-        raise ValueError(f"{path}: output must end in {', '.join(WRITERS)}") from None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return cls(path)
+def open_writer(path: Path, target: Path | None = None):
+    """A writer for the output's format: `.write(record)` with `record = doc.to_json()`, then `.close()`.
+
+    target: the file actually written (default `path`); the format is always `path`'s."""
+    check_output_path(path, tuple(WRITERS))
+    target = target or path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return WRITERS[path.suffix.lower()](target)
+
+
+class InputError(ValueError):
+    """An input path that does not exist."""
+
+
+def collect_inputs(paths: Sequence[Path]) -> tuple[list[Path], list[tuple[Path, Path]]]:
+    """The files to read (folders expanded) and the duplicates dropped, as (dropped, kept) pairs.
+
+    A path named twice (relative and absolute, or a file inside a folder also given) is read once:
+    files are compared by their resolved path. A path that does not exist is an InputError."""
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise InputError("; ".join(f"no such file or directory: {p}" for p in missing))
+    kept: dict[Path, Path] = {}
+    duplicates = []
+    for path in iter_input_files(list(paths)):
+        real = path.resolve()
+        if real in kept:
+            duplicates.append((path, kept[real]))
+        else:
+            kept[real] = path
+    return list(kept.values()), duplicates
 
 
 @dataclass
@@ -102,6 +128,8 @@ class RunSummary:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     counts: Counter = field(default_factory=Counter)
     seconds: float = 0.0
+    written: bool = False  # whether the output file was replaced (False: no document, or an earlier stop)
+    duplicates: list[tuple[Path, Path]] = field(default_factory=list)  # (dropped, kept): the same file twice
 
     @property
     def ok(self) -> bool:
@@ -141,12 +169,23 @@ def document_counts(doc: Document) -> dict[str, int]:
 
 
 class RunWriter:
-    """The output file and the run's summary, fed chunk by chunk in file order (by either engine)."""
+    """The output file and the run's summary, fed chunk by chunk in file order (by either engine).
+
+    Writes OUT.partial under OUT.lock; on leaving the `with` block without an exception and with at
+    least one document, OUT.partial replaces OUT. Otherwise OUT is left as it was: after an
+    exception (Ctrl-C included) the partial file is kept and named in a note on the exception."""
 
     def __init__(self, out: Path, files: Sequence[Path], progress=None):
         self.started = time.perf_counter()
         self.summary = RunSummary(files=len(files))
-        self.writer = open_writer(out)
+        self.out, self.partial = out, partial_path(out)
+        check_output_path(out, tuple(WRITERS))
+        self.lock = OutputLock(out).acquire()
+        try:
+            self.writer = open_writer(out, self.partial)
+        except BaseException:
+            self.lock.release()
+            raise
         self.progress = progress
         self.task = progress.add_task("extracting", total=len(files)) if progress is not None else None
 
@@ -166,16 +205,31 @@ class RunWriter:
     def __enter__(self) -> RunWriter:
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.writer.close()
-        self.summary.seconds = time.perf_counter() - self.started
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            self.writer.close()
+            self.summary.seconds = time.perf_counter() - self.started
+            if exc is not None:
+                exc.add_note(f"{self.out} was left as it was; partial results "
+                             f"({self.summary.counts['documents']} documents) are in {self.partial}")
+            elif self.summary.counts["documents"]:
+                commit(self.partial, self.out)
+                self.summary.written = True
+            else:  # nothing could be read: an empty file must not replace earlier results
+                self.partial.unlink(missing_ok=True)
+        finally:
+            self.lock.release()
 
 
 def extract_paths(extractor: Extractor, inputs: Sequence[Path], out: Path, batch_size: int = 32,
                   on_document: Callable[[Document], None] | None = None, progress=None) -> RunSummary:
-    """Extract every supported file under `inputs` into `out`; returns what happened."""
-    files = iter_input_files(list(inputs))
+    """Extract every supported file under `inputs` into `out`; returns what happened.
+
+    Each file is read once however often it is named; a missing input raises InputError before
+    `out` is touched."""
+    files, duplicates = collect_inputs(inputs)
     with RunWriter(out, files, progress) as run:
+        run.summary.duplicates = duplicates
         for chunk in file_chunks(files):
             docs, failed = extract_chunk(extractor, chunk, batch_size)
             run.fail(failed)

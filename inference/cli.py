@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
+import signal
+import threading
+from enum import StrEnum
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 
@@ -22,22 +27,34 @@ def evaluate_cmd(
 
     from evaluation.report import results_table
     from inference.evaluate import evaluate_model, evaluate_predictions, figure_value, training_arguments
-    from training.crossval import cross_validate, cv_report, read_predictions
+    from inference.predictions import read_prediction_file
+    from training.crossval import cross_validate, cv_report
     from training.data import load_gold
+    from training.folder import check_model_folder
 
     if (model is None) == (predictions is None):
         raise typer.BadParameter("give exactly one of --model DIR and --predictions FILE.jsonl")
     if folds and model is None:
         raise typer.BadParameter("--folds needs --model (its training arguments are reused)")
-    gold = load_gold(data)
+    try:
+        gold = load_gold(data)
+        if model is not None:
+            check_model_folder(model)
+    except (OSError, ValueError) as err:  # ModelFolderError and ConversionError are ValueErrors
+        _fail(str(err))
+    if not gold:
+        _fail(f"no annotated sentences in {', '.join(map(str, data))}")
     if predictions is not None:
         try:
-            pred = read_predictions(predictions)
-        except (OSError, ValueError) as err:
-            raise typer.BadParameter(str(err)) from err
-        unknown = {p.id for p in pred} - {g.id for g in gold}
-        if len(unknown) == len({p.id for p in pred}):
-            raise typer.BadParameter(f"{predictions}: no prediction id matches the gold data")
+            pred, unknown = read_prediction_file(predictions, gold)
+        except OSError as err:
+            _fail(f"{predictions}: cannot be read ({err.strerror or err})")
+        except ValueError as err:  # PredictionError: every problem, file:line and what
+            _fail(str(err))
+        if len(unknown) == len(pred):
+            _fail(f"{predictions}: no prediction id matches the gold data "
+                  f"(e.g. {unknown[0]!r}; gold ids look like {gold[0].id!r})" if pred else
+                  f"{predictions}: no predictions in it")
         if unknown:
             typer.echo(f"warning: {len(unknown)} prediction ids are not in the gold data and are ignored "
                        f"(e.g. {sorted(unknown)[0]!r})", err=True)
@@ -59,48 +76,107 @@ def evaluate_cmd(
     console.print(f"reports in {out}")
 
 
+class Linker(StrEnum):
+    model = "model"
+    heuristic = "heuristic"
+
+
+class Runtime(StrEnum):
+    torch = "torch"
+    onnx = "onnx"
+
+
+class Engine(StrEnum):
+    local = "local"
+    ray = "ray"
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    """One line on stderr and the exit code: no traceback, no box that wraps long paths."""
+    typer.secho(f"error: {message}", fg="red", err=True)
+    raise typer.Exit(code)
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM turned into the same clean stop as Ctrl-C (the partial output is kept, OUT untouched)."""
+
+
+@contextlib.contextmanager
+def _sigterm_stops_cleanly():
+    def stop(signum, frame):
+        raise _Terminated()
+
+    if threading.current_thread() is not threading.main_thread():  # handlers can only be set there
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def extract_cmd(
     paths: list[Path] = typer.Argument(..., help="Files or folders (recursive): .txt, .html, .docx."),
     model: Path = typer.Option(None, "--model", help="Model folder (default: models/default)."),
     out: Path = typer.Option(Path("out/facts.jsonl"), "--out", help="Output: .jsonl (documents), .csv or .parquet "
-                             "(fact rows)."),
-    batch_size: int = typer.Option(32, "--batch-size", help="Sentences per forward pass."),
-    linker: str = typer.Option(None, "--linker", help="Override the folder's linker: model or heuristic."),
+                             "(fact rows). Replaced only when the run finishes."),
+    batch_size: int = typer.Option(32, "--batch-size", min=1, help="Sentences per forward pass."),
+    linker: Linker = typer.Option(None, "--linker", help="Override the folder's linker."),
     html: Path = typer.Option(None, "--html", help="Also write a displaCy review page of every document."),
-    show: int = typer.Option(10, "--show", help="Print the first N fact rows (0: none)."),
-    runtime: str = typer.Option("torch", "--runtime", help="torch, or onnx (ONNX Runtime; pip install minzheng[onnx])."),
+    show: int = typer.Option(10, "--show", min=0, help="Print the first N fact rows (0: none)."),
+    runtime: Runtime = typer.Option(Runtime.torch, "--runtime", help="torch, or onnx (ONNX Runtime; "
+                                    "pip install minzheng[onnx])."),
     quantize: bool = typer.Option(False, "--quantize", help="Dynamic int8 quantisation of the linear layers (torch)."),
-    engine: str = typer.Option("local", "--engine", help="local, or ray: a Ray Data pipeline, same output "
-                               "(pip install minzheng[ray])."),
+    engine: Engine = typer.Option(Engine.local, "--engine", help="local, or ray: a Ray Data pipeline, same output "
+                                  "(pip install minzheng[ray])."),
     address: str = typer.Option(None, "--address", help="With --engine ray: a running cluster (HEAD:6379); "
                                 "default: a local Ray runtime for this run."),
     workers: int = typer.Option(None, "--workers", min=1, help="With --engine ray: model replicas, one CPU each "
                                 "(default 1)."),
 ) -> None:
-    """Extract facts from reports: entities, has_value links and normalised figures, offsets into the originals."""
+    """Extract facts from reports: entities, has_value links and normalised figures, offsets into the originals.
+
+    Exit codes: 0 done; 1 some input files could not be read, or none could (the output is then left as it
+    was); 2 bad arguments, a missing input, a bad model folder, or the output is being written by another
+    run; 130/143 interrupted (Ctrl-C / SIGTERM: the output is left as it was, partial results kept)."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import Progress
     from rich.table import Table
 
-    from inference.batch import extract_paths
+    from corpus.readers import SUPPORTED_SUFFIXES
+    from inference.batch import WRITERS, collect_inputs, extract_paths
     from inference.extractor import Extractor, default_model
     from inference.facts import Fact
+    from inference.output import OutputBusy, OutputLock, check_output_path, partial_path
     from inference.review import ReviewPage
+    from training.folder import ModelFolderError
 
     console = Console()
-    if runtime not in ("torch", "onnx") or (quantize and runtime != "torch"):
-        raise typer.BadParameter("--runtime is torch or onnx; --quantize goes with --runtime torch")
-    if engine not in ("local", "ray"):
-        raise typer.BadParameter("--engine is local or ray")
-    if engine == "local" and (address or workers):
-        raise typer.BadParameter("--address and --workers go with --engine ray")
-    if engine == "ray" and html:
-        raise typer.BadParameter("--html needs --engine local (the documents' text stays on the workers)")
-    if engine == "ray" and importlib.util.find_spec("ray") is None:
-        raise typer.BadParameter("--engine ray needs Ray: pip install minzheng[ray]")
-    if engine == "local":
-        extractor = Extractor.from_pretrained(model or default_model(), linker=linker, runtime=runtime,
-                                              quantize=quantize)
+    linker_name = linker.value if linker is not None else None
+    if quantize and runtime != Runtime.torch:
+        _fail("--quantize goes with --runtime torch")
+    if engine == Engine.local and (address or workers):
+        _fail("--address and --workers go with --engine ray")
+    if engine == Engine.ray and html:
+        _fail("--html needs --engine local (the documents' text stays on the workers)")
+    if engine == Engine.ray and importlib.util.find_spec("ray") is None:
+        _fail("--engine ray needs Ray: pip install minzheng[ray]")
+    try:  # everything that can be checked before the model loads and before OUT is touched
+        check_output_path(out, tuple(WRITERS))
+        if html is not None:
+            check_output_path(html, (".html", ".htm"), "--html")
+            if html.resolve() == out.resolve():
+                raise ValueError(f"--html and --out name the same file: {out}")
+        files, duplicates = collect_inputs(paths)
+    except ValueError as err:
+        _fail(str(err))
+    for dropped, kept in duplicates:
+        typer.echo(f"note: {dropped} is the same file as {kept}: read once")
+    if not files:
+        _fail(f"no readable files ({', '.join(SUPPORTED_SUFFIXES)}) in {', '.join(map(str, paths))}; "
+              f"{out} left as it was", code=1)
     review = ReviewPage(html) if html else None
     shown: list = []
 
@@ -114,17 +190,31 @@ def extract_cmd(
         if len(shown) < show:
             shown.extend(doc.facts[: show - len(shown)])
 
-    try:
-        with Progress(console=console, transient=True) as progress:
-            if engine == "ray":
-                from inference.ray_engine import extract_paths_ray
+    with contextlib.ExitStack() as locks, _sigterm_stops_cleanly():
+        try:  # a second run on the same output is refused before it loads a model
+            for target in (out, html):
+                if target is not None:
+                    locks.enter_context(OutputLock(target))
+            if engine == Engine.local:
+                extractor = Extractor.from_pretrained(model or default_model(), linker=linker_name,
+                                                      runtime=runtime.value, quantize=quantize)
+            with Progress(console=console, transient=True) as progress:
+                if engine == Engine.ray:
+                    from inference.ray_engine import extract_paths_ray
 
-                summary = extract_paths_ray(model or default_model(), paths, out, batch_size, address, workers,
-                                            linker, on_record, progress, runtime=runtime, quantize=quantize)
-            else:
-                summary = extract_paths(extractor, paths, out, batch_size, on_document, progress)
-    except (ValueError, FileNotFoundError) as err:
-        raise typer.BadParameter(str(err)) from err
+                    summary = extract_paths_ray(model or default_model(), files, out, batch_size, address, workers,
+                                                linker_name, on_record, progress, runtime=runtime.value,
+                                                quantize=quantize)
+                else:
+                    summary = extract_paths(extractor, files, out, batch_size, on_document, progress)
+            page = review.write() if review is not None and summary.written else None
+        except (OutputBusy, ModelFolderError) as err:
+            _fail(str(err))
+        except KeyboardInterrupt as err:
+            how = ("SIGTERM", 143) if isinstance(err, _Terminated) else ("Ctrl-C", 130)
+            partial = partial_path(out)
+            kept = f"; partial results in {partial}" if partial.exists() else ""
+            _fail(f"interrupted ({how[0]}): {out} left as it was{kept}", code=how[1])
     if shown:
         table = Table(title=f"first {len(shown)} facts")
         for col in ("doc", "program", "kind", "value", "unit", "figure", "checks"):
@@ -134,13 +224,14 @@ def extract_cmd(
                           f.unit or "", f.figure, "; ".join(f.checks))
         console.print(table)
     c = summary.counts
+    where = f"→ {out}" if summary.written else f"(no document could be read: {out} left as it was)"
     console.print(f"{c['documents']} documents, {c['sentences']} sentences, {c['entities']} entities, "
                   f"{c['facts']} facts ({c['linked']} linked to a program, {c['checks_failed']} failed checks) "
-                  f"in {summary.seconds:.1f} s → {out}")
-    if review is not None:
-        console.print(f"review page: {review.write()}")
-    for path, reason in summary.failed:
-        console.print(f"[red]failed[/red] {path}: {reason}")
+                  f"in {summary.seconds:.1f} s {escape(where)}", soft_wrap=True)
+    if page is not None:
+        console.print(f"review page: {escape(str(page))}", soft_wrap=True)
+    for path, reason in summary.failed:  # paths may hold [brackets]: escaped, not read as markup
+        console.print(f"[red]failed[/red] {escape(f'{path}: {reason}')}", soft_wrap=True)
     if not summary.ok:
         console.print(f"[red]{len(summary.failed)} of {summary.files} files failed[/red]")
         raise typer.Exit(1)

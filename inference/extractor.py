@@ -18,6 +18,7 @@ from corpus.cleaning import clean_document
 from corpus.readers import RawDocument
 from corpus.sentences import sentence_spans
 from inference.checks import check_totals
+from inference.digit_groups import join_digit_groups
 from inference.facts import KIND_OF, Fact
 from inference.normalize import NormalizationError, normalize_figure
 from training.predict import FigureModel
@@ -76,16 +77,37 @@ class Extractor:
         return cls(FigureModel.from_pretrained(path, linker=linker, runtime=runtime, quantize=quantize), **kwargs)
 
     def __call__(self, text: str, doc: str = "<text>") -> Document:
+        if not isinstance(text, str | RawDocument):
+            raise TypeError(_not_a_text(text, "extractor() takes a str"))
         return next(iter(self.pipe([text], docs=[doc])))
 
     def pipe(self, texts: Iterable[str | RawDocument], batch_size: int | None = None,
              docs: Sequence[str] | None = None, chunk_docs: int = 64) -> Iterator[Document]:
-        """Documents in input order; sentences are batched across up to `chunk_docs` documents at a time."""
+        """Documents in input order; sentences are batched across up to `chunk_docs` documents at a time.
+
+        One Document per input, in order. An input that is not a str (None, bytes, a number) is a
+        TypeError naming its index: for a list or other sequence before any work is done; for an
+        iterator when it is reached (the documents of earlier chunks have been yielded by then).
+        Checked at the call, not at the first next(): a bad list fails where it is passed."""
+        if isinstance(texts, str | bytes):
+            raise TypeError("pipe() takes an iterable of texts, not a single text: use extractor(text)")
+        if isinstance(texts, Sequence):
+            for i, item in enumerate(texts):
+                _check_text(i, item)
+            if docs is not None and len(docs) != len(texts):
+                raise ValueError(f"pipe(): {len(texts)} texts but {len(docs)} doc names")
+        return self._pipe(texts, batch_size, docs, chunk_docs)
+
+    def _pipe(self, texts: Iterable[str | RawDocument], batch_size: int | None, docs: Sequence[str] | None,
+              chunk_docs: int) -> Iterator[Document]:
         chunk: list[RawDocument] = []
         for i, item in enumerate(texts):
+            _check_text(i, item)
             if isinstance(item, RawDocument):
                 chunk.append(item)
             else:
+                if docs is not None and i >= len(docs):
+                    raise ValueError(f"pipe(): more texts than the {len(docs)} doc names")
                 name = docs[i] if docs is not None else f"text-{i}"
                 chunk.append(RawDocument(Path(name), name, item, "text", None, item.encode("utf-8")))
             if len(chunk) >= chunk_docs:
@@ -101,7 +123,8 @@ class Extractor:
             for d, clean in enumerate(cleaned)
             for k, (start, end) in enumerate(sentence_spans(clean.text, self.corpus_config.max_chars))
         ]
-        predicted = self.model.predict([p.text for p in pieces], batch_size)
+        # the model splits 27 482 at the space: figures are widened over their digit groups
+        predicted = [join_digit_groups(e) for e in self.model.predict([p.text for p in pieces], batch_size)]
         out = [Document(raw.name, str(raw.path), raw.text) for raw in raws]
         for piece, example in zip(pieces, predicted, strict=True):
             self._add_sentence(out[piece.doc_index], cleaned[piece.doc_index], piece, example)
@@ -122,6 +145,18 @@ class Extractor:
         facts = sentence_facts(doc, piece, example, ids, to_orig)
         doc.facts += facts
         doc.checks += check_totals(doc.text, facts)
+
+
+def _not_a_text(item: Any, what: str) -> str:
+    hint = (": decode it first, e.g. data.decode('utf-8'); for files in GB18030 or Big5 use "
+            "corpus.readers.read_document, which detects the encoding") if isinstance(item, bytes | bytearray) else ""
+    return f"{what}, not {type(item).__name__}{hint}"
+
+
+def _check_text(index: int, item: Any) -> None:
+    # Bytes are refused, not decoded: guessing UTF-8 would silently garble GB18030 reports.
+    if not isinstance(item, str | RawDocument):
+        raise TypeError(_not_a_text(item, f"pipe(): item {index} must be a str or RawDocument"))
 
 
 def _unit_after(spans: Sequence[Span], end: int) -> Span | None:

@@ -42,6 +42,21 @@ _HALF_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 _ARABIC = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|\d+(?:\.\d+)?", re.ASCII)
 
 
+# Between digit groups a space is a thousands separator (27 482, 27\u00a0482, 27\u2009482): space,
+# no-break, figure, thin, narrow no-break and ideographic spaces.
+GROUP_SPACES = " \u00a0\u2007\u2009\u202f\u3000"
+_SPACED_DIGITS = re.compile(r"\d+(?:\s+\d+)+")
+_DIGIT_GROUPS = re.compile(rf"\d{{1,3}}(?:[{GROUP_SPACES}]\d{{3}})+")
+
+
+def _check_spaced_digits(text: str) -> None:
+    """Spaces between digits are only allowed as thousands separators: 27 482 is 27482; 12 34 is refused."""
+    for run in _SPACED_DIGITS.finditer(text):
+        if not _DIGIT_GROUPS.fullmatch(run.group()):
+            raise NormalizationError(f"{text!r}: the spaces in {run.group()!r} do not separate groups of "
+                                     "three digits")
+
+
 def _plain(text: str) -> str:
     """Half-width, traditional magnitudes simplified, no white space anywhere."""
     text = text.translate(_HALF_WIDTH).replace("萬", "万").replace("億", "亿")
@@ -125,6 +140,7 @@ def _strip_approx(text: str) -> tuple[str, bool]:
 def _parse(text: str) -> tuple[Decimal, bool]:
     """parse_number, also saying whether an approximation suffix was dropped."""
     original = text
+    _check_spaced_digits(text)
     text, approximate = _strip_approx(_plain(text))
     if not text:
         raise NormalizationError(f"{original!r}: empty number")
@@ -203,6 +219,7 @@ def normalize_figure(text: str, label: str, unit: str | None = None, before: str
     if label not in _KINDS:
         raise NormalizationError(f"{text!r}: label {label!r} is not a figure label")
     kind = _KINDS[label]
+    _check_spaced_digits(text)
     tail = _plain(after)
     if unit and tail.startswith(_plain(unit)):
         tail = tail[len(_plain(unit)):]

@@ -17,8 +17,7 @@ import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from corpus.readers import iter_input_files
-from inference.batch import RunSummary, RunWriter, document_counts, extract_chunk, file_chunks
+from inference.batch import RunSummary, RunWriter, collect_inputs, document_counts, extract_chunk, file_chunks
 
 
 class ChunkExtractor:
@@ -65,10 +64,11 @@ def extract_paths_ray(model_dir: str | Path, inputs: Sequence[Path], out: Path, 
 
     address: a running cluster ("HEAD:6379", or "auto"); None starts a local runtime for this run.
     on_record gets each document's record (`Document.to_json()`) in file order."""
+    from training.folder import check_model_folder
+
     model_dir = Path(model_dir).resolve()
-    if not (model_dir / "config.json").exists():
-        raise FileNotFoundError(f"{model_dir}: not a model folder (no config.json)")
-    files = iter_input_files(list(inputs))
+    check_model_folder(model_dir)  # on the driver: a bad folder fails here, not once per actor
+    files, duplicates = collect_inputs(inputs)
     chunks = file_chunks(files)
     started_here = _start_ray(address, workers)
     import ray
@@ -78,6 +78,7 @@ def extract_paths_ray(model_dir: str | Path, inputs: Sequence[Path], out: Path, 
         context.enable_progress_bars = False
         context.print_on_execution_start = False
         with RunWriter(out, files, progress) as run:
+            run.summary.duplicates = duplicates
             if not chunks:
                 return run.summary
             rows = [{"chunk": k, "paths": [str(p) for p in chunk]} for k, chunk in enumerate(chunks)]

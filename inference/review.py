@@ -9,6 +9,7 @@ from spacy import displacy
 
 from annotation.schema import COLOURS
 from inference.extractor import Document
+from inference.output import write_text_atomic
 
 _FACT_COLUMNS = ("sentence", "program", "kind", "value", "low", "high", "unit", "approximate", "figure", "score",
                  "checks")
@@ -51,6 +52,4 @@ class ReviewPage:
         page = (f"<!doctype html><html lang=zh><head><meta charset=utf-8><title>minzheng review</title>"
                 f"<style>{style}</style></head><body><h1>minzheng review: {len(self.parts)} documents</h1>"
                 + "".join(self.parts) + "</body></html>")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(page, encoding="utf-8")
-        return self.path
+        return write_text_atomic(self.path, page)  # a page cut short never replaces the last good one

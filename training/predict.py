@@ -58,6 +58,7 @@ class FigureModel:
                         runtime: str = "torch") -> FigureModel:
         """quantize: dynamic int8 quantisation of the linear layers (torch); runtime: torch or onnx
         (ONNX Runtime on model.onnx, exported on first use)."""
+        __import__("training.folder", fromlist=["_"]).check_model_folder(path)  # ModelFolderError: folder, file, what
         path = Path(path)
         if not (path / "config.json").exists():
             raise FileNotFoundError(f"{path}: not a model folder (no config.json)")
