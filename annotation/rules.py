@@ -344,22 +344,65 @@ def _link(text: str, figure: Figure, programs: list[Candidate]) -> tuple[Candida
     return None
 
 
+_SENTENCE_END = set("。！？!?；;\n")
+_RESPECTIVELY = "分别"
+
+
+def _carry_over(text: str, figure: Figure, programs: list[Candidate]) -> Candidate | None:
+    """A figure with no program in its clause takes the last program of the clauses before it in the
+    same sentence (临时救助297人次，对象救助资金85.337万元): reports name a program once and go on
+    listing its figures. Stops at a sentence end and at another figure's clause that had no program."""
+    ends_at = {p.end: p for p in programs}
+    for i in range(figure.start - 1, -1, -1):
+        if text[i] in _SENTENCE_END:
+            return None
+        prog = ends_at.get(i + 1)
+        if prog is not None:
+            return prog
+    return None
+
+
+def _respectively(text: str, spans: Sequence[Span]) -> dict[str, Span]:
+    """A、B、C分别为a、b、c: the i-th figure of each kind after 分别 belongs to the i-th program before it."""
+    out: dict[str, Span] = {}
+    for k in [m.start() for m in re.finditer(_RESPECTIVELY, text)]:
+        lo = max([i + 1 for i in range(k) if text[i] in _SENTENCE_END], default=0)
+        hi = min([i for i in range(k, len(text)) if text[i] in _SENTENCE_END], default=len(text))
+        programs = sorted((s for s in spans if s.label == PROGRAM and lo <= s.start and s.end <= k),
+                          key=lambda s: s.start)
+        if len(programs) < 2:
+            continue
+        for label in FIGURE_LABELS:
+            figures = sorted((s for s in spans if s.label == label and k < s.start < hi), key=lambda s: s.start)
+            if len(figures) == len(programs):
+                out |= {f.id: p for p, f in zip(programs, figures, strict=True)}
+    return out
+
+
 def link_figures(text: str, spans: Sequence[Span]) -> list[Relation]:
     """The heuristic linker on given entities (gold or a model's): has_value for each figure it can place.
 
-    The same rules as the annotator's own linking; each figure gets at most one
-    program. Spans need ids (the relations refer to them).
+    The same rules as the annotator's own linking, then two reading rules: 分别
+    lists pair in order, and a figure whose clause names no program carries over the
+    program of the clauses before it. Each figure gets at most one program. Spans
+    need ids (the relations refer to them).
     """
     programs = {(s.start, s.end): s for s in spans if s.label == PROGRAM}
     candidates = [Candidate(s.start, s.end, 1.0 if s.score is None else s.score) for s in programs.values()]
     unit_at = {s.start: s for s in spans if s.label == UNIT}
+    respectively = _respectively(text, spans)
     relations = []
     for span in spans:
         if span.label not in FIGURE_LABELS:
             continue
+        if span.id in respectively:
+            relations.append(Relation(respectively[span.id].id, span.id, HAS_VALUE, 0.7))
+            continue
         unit = unit_at.get(span.end)
         figure = Figure(span.start, span.end, span.label, (unit.start, unit.end) if unit else None, 1.0)
         link = _link(text, figure, candidates)
+        if link is None and (carried := _carry_over(text, figure, candidates)) is not None:
+            link = (carried, 0.4)
         if link is not None:
             head = programs[(link[0].start, link[0].end)]
             relations.append(Relation(head.id, span.id, HAS_VALUE, link[1]))

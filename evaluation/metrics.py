@@ -8,6 +8,7 @@ The dict from evaluate_examples is plain JSON (str keys, ints, floats, None)::
 
     {"sentences": int,
      "entities": {"strict": {label: prf, ..., "micro": prf}, "partial": {...}},
+     "figures": {"strict": prf, "partial": prf},  (COUNT, AMOUNT and PERCENT pooled)
      "relations": {"end_to_end": prf, "gold_entities": prf | None},
      "values": {"correct": int, "total": int, "accuracy": float} | None,
      "confusion": {gold label | "O": {predicted label | "O": int}}}
@@ -21,7 +22,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any
 
 from annotation.schema import FIGURE_LABELS, LABELS, Example, Span
-from evaluation.scoring import pair_by_id, score_entities, score_relations
+from evaluation.scoring import figures_prf, pair_by_id, score_entities, score_relations
 
 OUTSIDE = "O"
 
@@ -129,12 +130,14 @@ def evaluate_examples(
         mode: {label: prf.as_dict() for label, prf in score_entities(pairs, mode).items()}
         for mode in ("strict", "partial")
     }
+    figures = {mode: figures_prf(pairs, mode).as_dict() for mode in ("strict", "partial")}
     gold_rel = None
     if gold_entity_pred is not None:
         gold_rel = score_relations(pair_by_id(gold, gold_entity_pred)).as_dict()
     return {
         "sentences": len(gold),
         "entities": entities,
+        "figures": figures,
         "relations": {"end_to_end": score_relations(pairs).as_dict(), "gold_entities": gold_rel},
         "values": value_accuracy(pairs, normalize) if normalize is not None else None,
         "confusion": label_confusion(pairs),

@@ -27,6 +27,7 @@ MISSING = "—"
 REL_END_TO_END = "has_value (end to end)"
 REL_GOLD_ENTITIES = "has_value (gold entities)"
 VALUE_ACCURACY = "value accuracy"
+FIGURES = "figures (COUNT+AMOUNT+PERCENT)"
 
 
 def fmt(x: float | None) -> str:
@@ -53,6 +54,8 @@ def _rows(results: dict[str, dict], mode: str = "strict", *, extras: bool = True
 
     rows = [(la, pick(("entities", mode, la))) for la in _entity_labels(results, mode)]
     rows.append(("micro", pick(("entities", mode, "micro"))))
+    if any(r.get("figures") for r in results.values()):
+        rows.append((FIGURES, pick(("figures", mode))))
     if extras:
         rows.append((REL_END_TO_END, pick(("relations", "end_to_end"))))
         rows.append((REL_GOLD_ENTITIES, pick(("relations", "gold_entities"))))

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 
-from annotation.schema import LABELS, Example, Span
+from annotation.schema import FIGURE_LABELS, LABELS, Example, Span
 
 
 @dataclass
@@ -84,6 +84,15 @@ def score_entities(pairs: Iterable[tuple[Example, Example]], mode: str = "strict
     for prf in per.values():
         micro.add(prf)
     return per | {"micro": micro}
+
+
+def figures_prf(pairs: Iterable[tuple[Example, Example]], mode: str = "strict") -> PRF:
+    """COUNT, AMOUNT and PERCENT pooled: how well the figures themselves are found."""
+    total = PRF()
+    per = score_entities(pairs, mode)
+    for label in FIGURE_LABELS:
+        total.add(per[label])
+    return total
 
 
 def relation_triples(example: Example) -> Counter:

@@ -65,11 +65,16 @@ def evaluate_cmd(
         cv = cross_validate(model_args, data_args, train_args, gold, folds, out / "folds")
         results = cv_report(cv, gold, out, title=f"{folds}-fold cross-validation of {model.name}'s recipe",
                             normalize=figure_value, meta={"model": str(model)})
-    else:
+    warning = None
+    if model is not None and not folds:
+        from inference.evaluate import training_overlap
+
         results = evaluate_model(model, gold, out)
+        warning = training_overlap(model, gold)  # scores on training documents measure fit, not quality
     console = Console(width=max(Console().width, 160))  # the table has three columns per system
     for part, systems in results.items():
-        console.print(results_table(systems, title=f"{part} sentences"))
+        title = f"{part} sentences" + (f" — {warning}" if warning else "")
+        console.print(results_table(systems, title=title))
     (out / "summary.json").write_text(json.dumps({p: {s: r["entities"]["strict"]["micro"]["f1"]
                                                       for s, r in sy.items()} for p, sy in results.items()},
                                                  indent=2) + "\n", encoding="utf-8")

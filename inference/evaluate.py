@@ -58,6 +58,20 @@ def evaluate_predictions(gold: Sequence[Example], predictions: dict[str, tuple[l
     return results
 
 
+def training_overlap(model_dir: Path, gold: Sequence[Example]) -> str | None:
+    """A warning when gold documents were among the model's training documents (minzheng.json lists them):
+    scores on its own training data say how well it fits, not how well it generalises."""
+    info_path = Path(model_dir) / "minzheng.json"
+    info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.exists() else {}
+    seen = set(info.get("train_documents", []))
+    docs = {str(e.meta.get("doc")) for e in gold}
+    overlap = sorted(docs & seen)
+    if not overlap:
+        return None
+    return (f"WARNING: {len(overlap)} of {len(docs)} evaluated documents were in the model's training data "
+            "(fit, not generalisation; use --folds K for held-out scores)")
+
+
 def evaluate_model(model_dir: Path, gold: Sequence[Example], out_dir: Path) -> dict[str, dict]:
     from training.data import to_clean_examples
     from training.predict import FigureModel, predict_original
@@ -68,7 +82,9 @@ def evaluate_model(model_dir: Path, gold: Sequence[Example], out_dir: Path) -> d
     encoded = model.encode([c.text for c in clean])
     linked = [Example(g.id, g.text, g.spans, model.link(enc, c.spans), dict(g.meta))
               for g, c, enc in zip(gold, clean, encoded, strict=True)]
-    return evaluate_predictions(gold, {"model": (pred, linked)}, out_dir, f"Evaluation of {model_dir}",
+    warning = training_overlap(model_dir, gold)
+    title = f"Evaluation of {model_dir}" + (f" — {warning}" if warning else "")
+    return evaluate_predictions(gold, {"model": (pred, linked)}, out_dir, title,
                                 {"model": str(model_dir), "linker": model.linker})
 
 

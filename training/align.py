@@ -112,12 +112,21 @@ def _allowed_transitions() -> np.ndarray:
 _ALLOWED = None
 
 
-def viterbi_tags(probs: np.ndarray, mask: Sequence[bool]) -> np.ndarray:
+def _continuation() -> np.ndarray:
+    """cont[i]: the I- tag that continues tag i (itself for O, never used)."""
+    return np.array([LABEL2ID[f"I-{t[2:]}"] if t != "O" else i for i, t in enumerate(BIO)])
+
+
+def viterbi_tags(probs: np.ndarray, mask: Sequence[bool], begin_ok: np.ndarray | None = None,
+                 must_continue: np.ndarray | None = None) -> np.ndarray:
     """The most probable IOB2-valid tag sequence over the positions where mask is True.
 
     A softmax head scores tokens independently and can emit I-X after O, which a
     lenient reader turns into one-character fragments; constrained decoding
     (the decoding half of a CRF, with hard transitions) removes them.
+    begin_ok / must_continue (masked positions × tags, training/constraints.py) add
+    position-dependent rules: a tag may not stand where begin_ok is False, and a tag
+    where must_continue is True must be followed by the I- tag of its label.
     """
     global _ALLOWED
     if _ALLOWED is None:
@@ -127,14 +136,26 @@ def viterbi_tags(probs: np.ndarray, mask: Sequence[bool]) -> np.ndarray:
     if not idx:
         return out
     logp = np.log(np.clip(probs[idx], 1e-12, 1.0))
+    if begin_ok is not None:
+        logp = np.where(begin_ok, logp, -np.inf)
     trans = np.where(_ALLOWED, 0.0, -np.inf)
+    cont = _continuation()
     start_ok = np.array([not t.startswith("I-") for t in BIO])
     score = np.where(start_ok, logp[0], -np.inf)
     back = np.zeros((len(idx), len(BIO)), dtype=int)
     for k in range(1, len(idx)):
-        cand = score[:, None] + trans
+        step = trans
+        if must_continue is not None and must_continue[k - 1].any():
+            step = trans.copy()
+            for t in np.flatnonzero(must_continue[k - 1]):
+                keep = step[t, cont[t]]
+                step[t, :] = -np.inf
+                step[t, cont[t]] = keep
+        cand = score[:, None] + step
         back[k] = cand.argmax(0)
         score = cand.max(0) + logp[k]
+    if must_continue is not None:
+        score = np.where(must_continue[-1], -np.inf, score)
     best = [int(score.argmax())]
     for k in range(len(idx) - 1, 0, -1):
         best.append(int(back[k, best[-1]]))

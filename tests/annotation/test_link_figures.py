@@ -93,11 +93,27 @@ def test_an_amount_is_not_linked_to_a_program_after_it():
     assert links(text, spans) == {}
 
 
-def test_no_program_before_in_the_clause_means_no_relation():
+def test_a_clause_without_program_carries_over_the_program_before_it():
+    # GUIDELINES: every figure whose program is named in the same sentence is linked
     text = "城乡低保对象5126户，共计1520人"
     spans = [at(text, "城乡低保", "PROGRAM", "p1"), at(text, "5126", "COUNT", "c1"),
              at(text, "户", "UNIT", "u1"), at(text, "1520", "COUNT", "c2"), at(text, "人", "UNIT", "u2")]
+    assert links(text, spans) == {"c1": "p1", "c2": "p1"}
+
+
+def test_carry_over_stops_at_the_sentence_end():
+    text = "城乡低保对象5126户。共计1520人"
+    spans = [at(text, "城乡低保", "PROGRAM", "p1"), at(text, "5126", "COUNT", "c1"),
+             at(text, "户", "UNIT", "u1"), at(text, "1520", "COUNT", "c2"), at(text, "人", "UNIT", "u2")]
     assert links(text, spans) == {"c1": "p1"}
+
+
+def test_respectively_pairs_programs_and_figures_in_order():
+    text = "城市低保标准、农村低保标准分别调整为630元、450元，增长5%、8%"
+    spans = [at(text, "城市低保", "PROGRAM", "p1"), at(text, "农村低保", "PROGRAM", "p2"),
+             at(text, "630", "AMOUNT", "a1"), at(text, "450", "AMOUNT", "a2"),
+             at(text, "5%", "PERCENT", "r1"), at(text, "8%", "PERCENT", "r2")]
+    assert links(text, spans) == {"a1": "p1", "a2": "p2", "r1": "p1", "r2": "p2"}
 
 
 def test_a_figure_at_the_start_with_the_program_later_is_unlinked():

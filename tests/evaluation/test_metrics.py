@@ -81,7 +81,9 @@ def test_evaluate_examples_structure_and_json():
     other = ex([Span(0, 4, "PROGRAM")], id_="s2")
     res = evaluate_examples([GOLD, other], [pred], gold_entity_pred=[with_gold, other], normalize=_digits)
     assert res["sentences"] == 2
-    assert set(res) == {"sentences", "entities", "relations", "values", "confusion"}
+    assert set(res) == {"sentences", "entities", "figures", "relations", "values", "confusion"}
+    strict = res["entities"]["strict"]
+    assert res["figures"]["strict"]["tp"] == sum(strict[la]["tp"] for la in ("COUNT", "AMOUNT", "PERCENT"))
     assert set(res["entities"]["strict"]) == {*LABELS, "micro"}
     assert set(res["entities"]["strict"]["micro"]) == {"tp", "fp", "fn", "precision", "recall", "f1", "support"}
     assert res["entities"]["strict"]["PROGRAM"]["fn"] == 1  # s2 had no prediction

@@ -46,6 +46,9 @@ def test_model_evaluation_reports_relations_and_values(tmp_path):
     assert model["relations"]["gold_entities"] is not None and model["values"]["total"] > 0
     assert model["entities"]["strict"]["COUNT"]["support"] == 76  # every real gold COUNT was scored
     assert (out / "summary.json").is_file()
+    # models/default was trained on these documents: the table title says so
+    assert "were in the model's training data" in result.output
+    assert "training data" in (out / "real" / "report.md").read_text()
 
 
 def test_bad_prediction_line_names_file_and_line(tmp_path):

@@ -167,3 +167,15 @@ def test_folds_are_reproducible_and_depend_on_the_seed():
     layouts = {tuple(tuple(s.dev_docs) for s in document_folds(corpus(), 3, seed=seed, hold_written=True))
                for seed in range(10)}
     assert len(layouts) > 1
+
+
+def test_best_linker_breaks_ties_on_gold_entities():
+    from training.crossval import best_linker
+
+    def cv(e2e_model, e2e_heur, gold_model, gold_heur):
+        row = lambda e2e, gold: {"relations": {"end_to_end": {"f1": e2e}, "gold_entities": {"f1": gold}}}  # noqa: E731
+        return {"real": {"model": row(e2e_model, gold_model), "model+heuristic-linker": row(e2e_heur, gold_heur)}}
+
+    assert best_linker(cv(0.60, 0.50, 0.90, 0.99)) == "model"  # clearly better end to end
+    assert best_linker(cv(0.533, 0.531, 0.920, 0.978)) == "heuristic"  # a tie: gold entities decide
+    assert best_linker(cv(0.50, 0.50, 0.95, 0.95)) == "model"

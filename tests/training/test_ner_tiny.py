@@ -64,6 +64,10 @@ def test_load_predict_offsets(tiny_model):
         assert all(0 <= s.start < s.end <= len(p.text) and s.label in LABELS for s in p.spans)
         ids = {s.id for s in p.spans}
         assert all(r.head in ids and r.tail in ids for r in p.relations)
+    model.constraints = ["linked"]  # every PROGRAM left is the head of a has_value
+    for p in model.predict([e.text for e in examples] * 3):
+        heads = {r.head for r in p.relations}
+        assert all(s.id in heads for s in p.spans if s.label == "PROGRAM")
 
 
 def test_long_text_is_windowed_not_truncated(tiny_model):

@@ -1,0 +1,70 @@
+"""Decoding constraints: figures start on numerals, no unknown one-character PROGRAM/UNIT, PROGRAM on word edges."""
+
+import numpy as np
+import pytest
+
+from annotation.markup import parse_markup
+from training.align import BIO, LABEL2ID, viterbi_tags
+from training.augment import augment, replace_programs
+from training.constraints import check_constraints, span_constraints
+from training.words import word_boundaries
+
+
+def probs_for(tags: list[str], p: float = 0.6) -> np.ndarray:
+    """Per-position probabilities that prefer `tags` (the rest of the mass spread evenly)."""
+    out = np.full((len(tags), len(BIO)), (1 - p) / (len(BIO) - 1))
+    for i, t in enumerate(tags):
+        out[i, LABEL2ID[t]] = p
+    return out
+
+
+def decode(text: str, tags: list[str], names: list[str]) -> list[str]:
+    offsets = [(i, i + 1) for i in range(len(text))]
+    rules = span_constraints(text, offsets, names)
+    return [BIO[t] for t in viterbi_tags(probs_for(tags), [True] * len(text), *rules)]
+
+
+def test_figure_must_start_on_a_numeral():
+    text = "约300人"
+    tags = ["B-COUNT", "I-COUNT", "I-COUNT", "I-COUNT", "B-UNIT"]
+    assert decode(text, tags, [])[0] == "B-COUNT"
+    assert decode(text, tags, ["numeral"])[:2] == ["O", "B-COUNT"]
+
+
+def test_one_character_program_and_unknown_unit_are_not_emitted():
+    text = "救了3批"
+    tags = ["B-PROGRAM", "O", "B-COUNT", "B-UNIT"]
+    out = decode(text, tags, ["single"])
+    assert out[0] != "B-PROGRAM" or out[1] == "I-PROGRAM"
+    assert decode("共3人", ["O", "B-COUNT", "B-UNIT"], ["single"])[2] == "B-UNIT"  # 人 is a known unit
+
+
+def test_program_ends_on_a_word_boundary():
+    text = "临时救助297人次"
+    tags = ["B-PROGRAM", "I-PROGRAM", "I-PROGRAM", "O", "B-COUNT", "I-COUNT", "I-COUNT", "B-UNIT", "I-UNIT"]
+    assert decode(text, tags, [])[:4] == ["B-PROGRAM", "I-PROGRAM", "I-PROGRAM", "O"]  # 临时救: cut short
+    out = decode(text, tags, ["words"])
+    end = max(i + 1 for i, t in enumerate(out) if t.endswith("PROGRAM"))
+    assert end != 3 and end in word_boundaries(text)  # 临时 or 临时救助, never 临时救
+
+
+def test_word_boundaries_split_what_the_guidelines_keep_outside():
+    b = word_boundaries("发放临时救助金27万元")
+    assert {2, 6} <= b  # 临时救助 is a word, 金 stands apart
+    assert {0, len("发放临时救助金27万元")} <= b
+
+
+def test_unknown_constraint_is_named():
+    with pytest.raises(ValueError, match="unknown decoding constraint"):
+        check_constraints(["numerals"])
+
+
+def test_replace_programs_keeps_offsets_and_links():
+    e = parse_markup("发放[[临时救助|P1]]金[[27万|A>P1]][[元|U]]，[[低保|P2]][[3|C>P2]][[户|U]]", "x")
+    import random
+
+    copy = replace_programs(e, ["城乡最低生活保障"], random.Random(1), "aug1")
+    assert copy.text == "发放城乡最低生活保障金27万元，城乡最低生活保障3户"
+    assert [copy.span_text(s) for s in copy.spans] == ["城乡最低生活保障", "27万", "元", "城乡最低生活保障", "3", "户"]
+    assert copy.relations == e.relations and copy.id == "x~aug1"
+    assert len(augment([e], 2)) == 2

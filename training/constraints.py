@@ -1,0 +1,66 @@
+"""Span constraints for decoding: what a tag sequence may never say, whatever the model's probabilities.
+
+Four named constraints, each switchable (the model folder's minzheng.json lists
+the ones it decodes with; the CV bake-off measures each one's effect):
+
+- ``numeral``: a figure (COUNT, AMOUNT, PERCENT) starts on a numeral — the
+  guidelines start a figure at its first digit, so a figure never lacks one;
+- ``single``: a one-character PROGRAM never, a one-character UNIT only when the
+  unit lexicon knows it (人, 户, 元 …);
+- ``words``: a PROGRAM starts and ends on a word boundary (training/words.py);
+- ``linked``: after linking, a PROGRAM that heads no has_value is dropped (the
+  guidelines mark a program only as the program of a figure in its sentence).
+
+They become two boolean arrays over the decoded positions, read by
+`training.align.viterbi_tags`: ``begin_ok[k, tag]`` (may the tag stand at k) and
+``must_continue[k, tag]`` (the tag at k must be followed by I- of its label).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from annotation.rules import COUNT_UNITS
+from annotation.schema import FIGURE_LABELS, PROGRAM, UNIT
+from training.align import BIO, LABEL2ID
+
+CONSTRAINTS: tuple[str, ...] = ("numeral", "single", "words", "linked")
+NUMERALS = frozenset("0123456789０１２３４５６７８９零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾")
+SINGLE_UNITS = frozenset(u for u in (*COUNT_UNITS, "元", "岁", "米", "亩", "吨", "斤") if len(u) == 1)
+
+
+def check_constraints(names: Sequence[str]) -> list[str]:
+    unknown = [n for n in names if n not in CONSTRAINTS]
+    if unknown:
+        raise ValueError(f"unknown decoding constraint(s) {unknown}; known: {', '.join(CONSTRAINTS)}")
+    return list(names)
+
+
+def span_constraints(text: str, offsets: Sequence[tuple[int, int]], names: Sequence[str]
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """(begin_ok, must_continue), each positions × tags, for the tokens at `offsets` (decoded positions only)."""
+    n = len(offsets)
+    begin_ok = np.ones((n, len(BIO)), dtype=bool)
+    must_continue = np.zeros((n, len(BIO)), dtype=bool)
+    if not n or not names:
+        return begin_ok, must_continue
+    first = [text[s] if e > s else "" for s, e in offsets]
+    if "numeral" in names:
+        for label in FIGURE_LABELS:
+            begin_ok[:, LABEL2ID[f"B-{label}"]] = [ch in NUMERALS for ch in first]
+    if "single" in names:
+        must_continue[:, LABEL2ID[f"B-{PROGRAM}"]] = True
+        must_continue[:, LABEL2ID[f"B-{UNIT}"]] = [ch not in SINGLE_UNITS or e - s > 1 for ch, (s, e) in
+                                                    zip(first, offsets, strict=True)]
+    if "words" in names:
+        from training.words import word_boundaries
+
+        bounds = word_boundaries(text)
+        starts = np.array([s in bounds for s, _ in offsets])
+        ends = np.array([e in bounds for _, e in offsets])
+        begin_ok[:, LABEL2ID[f"B-{PROGRAM}"]] &= starts
+        for tag in (f"B-{PROGRAM}", f"I-{PROGRAM}"):
+            must_continue[:, LABEL2ID[tag]] |= ~ends
+    return begin_ok, must_continue
