@@ -59,7 +59,7 @@ def _check_spaced_digits(text: str) -> None:
 
 def _plain(text: str) -> str:
     """Half-width, traditional magnitudes simplified, no white space anywhere."""
-    text = text.translate(_HALF_WIDTH).replace("萬", "万").replace("億", "亿")
+    text = text.translate(_HALF_WIDTH).replace("萬", "万").replace("億", "亿").replace("餘", "余").replace("幾", "几")
     return re.sub(r"\s+", "", text)
 
 
