@@ -65,6 +65,7 @@ class ParquetWriter:
         self.pa = pa
         types = {"sentence": pa.int64(), "figure_start": pa.int64(), "figure_end": pa.int64(),
                  "program_start": pa.int64(), "program_end": pa.int64(), "score": pa.float64(),
+                 "program_score": pa.float64(),
                  "approximate": pa.bool_()}
         self.schema = pa.schema([(c, types.get(c, pa.string())) for c in FACT_COLUMNS])
         self.writer = pq.ParquetWriter(path, self.schema)

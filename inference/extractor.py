@@ -19,6 +19,7 @@ from corpus.readers import RawDocument
 from corpus.sentences import sentence_spans
 from inference.checks import check_totals
 from inference.digit_groups import join_digit_groups
+from inference.enrich import enrich_document
 from inference.facts import KIND_OF, Fact
 from inference.normalize import NormalizationError, normalize_figure
 from training.predict import FigureModel
@@ -45,11 +46,14 @@ class Document:
     checks: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     sentences: list[tuple[int, int]] = field(default_factory=list)  # original offsets
+    period: dict[str, Any] | None = None  # the report's period and place, with original offsets (enrich.py)
+    place: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The JSONL record (inference/README.md documents the schema)."""
         return {"doc": self.doc, "path": self.path, "entities": self.entities, "relations": self.relations,
-                "facts": [f.as_dict() for f in self.facts], "checks": self.checks, "errors": self.errors}
+                "facts": [f.as_dict() for f in self.facts], "checks": self.checks, "errors": self.errors,
+                "period": self.period, "place": self.place}
 
 
 @dataclass
@@ -128,6 +132,8 @@ class Extractor:
         out = [Document(raw.name, str(raw.path), raw.text) for raw in raws]
         for piece, example in zip(pieces, predicted, strict=True):
             self._add_sentence(out[piece.doc_index], cleaned[piece.doc_index], piece, example)
+        for doc, clean in zip(out, cleaned, strict=True):  # taxonomy programs, period, place, plausibility
+            enrich_document(doc, clean)
         return out
 
     def _add_sentence(self, doc: Document, clean, piece: _Piece, example: Example) -> None:
@@ -217,6 +223,6 @@ def sentence_facts(doc: Document, piece: _Piece, example: Example, ids: dict[str
             figure=doc.text[f_start:f_end], figure_start=f_start, figure_end=f_end,
             program_start=p_start, program_end=p_end,
             score=round(score * (link_score if link_score is not None else 1.0), 4),
-            figure_id=ids[fig.id], program_id=ids[prog.id] if prog is not None else "",
+            figure_id=ids[fig.id], program_entity_id=ids[prog.id] if prog is not None else "",
         ))
     return facts

@@ -2,6 +2,7 @@
 
 A figure linked to a program gives a fact with that program; an unlinked figure
 gives a fact with an empty program (so nothing the model found is dropped).
+inference/enrich.py then puts the program on the taxonomy and adds the document's period and place.
 """
 
 from __future__ import annotations
@@ -31,8 +32,17 @@ class Fact:
     program_end: int | None
     score: float | None              # figure score × link score
     figure_id: str = ""              # entity id within the document
-    program_id: str = ""
-    checks: list[str] = field(default_factory=list)  # consistency problems found (inference/checks.py)
+    program_entity_id: str = ""      # the PROGRAM entity's id within the document
+    # the program on the taxonomy (inference/taxonomy.py, inference/data/programs.yaml)
+    program_id: str = ""             # taxonomy id, "" when unlinked or unmatched
+    program_name: str = ""           # the taxonomy's canonical name
+    program_match: str = ""          # exact | alias | compound | nearest | none ("" when unlinked)
+    program_score: float | None = None  # 1.0 exact/alias, similarity for nearest/compound
+    # the document's period and place (inference/period.py, inference/place.py), on every fact
+    period: str = ""                 # 2019年上半年, 2020年, 2018年(截至目前) … ("" when not stated)
+    place: str = ""                  # 山南市, 泽库县 … ("" when not found)
+    # consistency problems (inference/checks.py) and implausible values (inference/plausibility.py)
+    checks: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

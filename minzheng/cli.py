@@ -10,6 +10,7 @@ import typer
 from annotation.cli import app as annotate_app
 from corpus.cli import app as corpus_app
 from inference.cli import evaluate_cmd, extract_cmd
+from inference.table_cli import table_cmd
 from training.cli import app as train_app
 
 app = typer.Typer(
@@ -23,6 +24,7 @@ app.add_typer(annotate_app, name="annotate")
 app.add_typer(train_app, name="train")
 app.command("extract")(extract_cmd)
 app.command("evaluate")(evaluate_cmd)
+app.command("table")(table_cmd)
 
 
 def main() -> None:  # pragma: no cover - console entry point

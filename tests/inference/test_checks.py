@@ -1,4 +1,5 @@
-"""Total/parts consistency checks on hand-built facts (inference/checks.py)."""
+"""Total/parts consistency checks (inference/checks.py) and plausibility checks
+(inference/plausibility.py) on hand-built facts."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from annotation.schema import AMOUNT, COUNT, PERCENT
 from inference.checks import check_totals
 from inference.facts import Fact
 from inference.normalize import normalize_figure
+from inference.plausibility import check_plausibility, run_together_splits
 
 PREVIOUS = "上一句话没有数字。"  # so that offsets are document offsets, not sentence ones
 
@@ -147,3 +149,85 @@ def test_empty_and_unsorted():
     assert check_totals("没有数字。", []) == []
     text, facts = make_facts(TEKUN, ("2854", "人"), ("1519", "人"), ("1335", "人"))
     assert summary(check_totals(text, facts[::-1])) == [("parts_sum", "T0", ["T1", "T2"], "人", True)]
+
+
+# -- plausibility (inference/plausibility.py) ---------------------------------------------------------
+
+def plausibility(sentence: str, *figures: tuple[str, str], level: str | None = None, kinds: dict | None = None):
+    """Facts of one sentence, kinds overridden where a unit alone would mislabel them, then checked."""
+    text, facts = make_facts(sentence, *figures)
+    for i, kind in (kinds or {}).items():
+        facts[i].kind = kind
+    return facts, check_plausibility(text, facts, level)
+
+
+def test_digits_run_together_are_flagged_not_fixed():
+    facts, records = plausibility("截至目前，我市城镇低保7151100人，农村低保24286614人。",
+                                  ("7151100", "人"), ("24286614", "人"), level="city")
+    assert [(r["kind"], r["check"], r["figure"], r["ok"]) for r in records] == [
+        ("plausibility", "run_together", "T0", False), ("plausibility", "run_together", "T1", False)]
+    assert "715户1100人" in records[0]["message"] and "2428户6614人" in records[1]["message"]
+    assert [f.value for f in facts] == ["7151100", "24286614"]            # never silently 'fixed'
+    assert facts[0].checks == [records[0]["message"]]
+
+
+@pytest.mark.parametrize(("sentence", "figure"), [
+    ("全县城乡居民参保1150000人。", "1150000"),      # a round number: the 'people' part would start with 0
+    ("全市注册志愿者194200人。", "194200"),          # six digits: an ordinary county figure
+    ("全市低保对象1234567人。", "1234567"),          # no split gives 1-6 people a household
+])
+def test_plain_large_counts_are_not_run_together(sentence, figure):
+    _, records = plausibility(sentence, (figure, "人"), level="province")
+    assert records == []
+
+
+def test_split_candidates():
+    assert run_together_splits("7151100") == [(715, 1100)]
+    assert run_together_splits("1734434015") == [(17344, 34015)]
+    assert run_together_splits("1150000") == []
+
+
+@pytest.mark.parametrize(("level", "flagged"), [(None, True), ("county", True), ("city", False), ("province", False)])
+def test_population_limit_depends_on_the_level(level, flagged):
+    facts, records = plausibility("全县农村低保对象6000000人。", ("6000000", "人"), level=level)
+    assert [r["check"] for r in records] == (["population"] if flagged else [])
+    if flagged:
+        assert "浦东新区" in facts[0].checks[0] and "5,681,512" in facts[0].checks[0]
+
+
+def test_population_counts_people_and_households_not_person_times():
+    _, records = plausibility("全年临时救助90000000人次，救助对象40000000户。", ("90000000", "人次"), ("40000000", "户"),
+                              level="city")
+    assert [(r["check"], r["figure"]) for r in records] == [("population", "T1")]
+
+
+@pytest.mark.parametrize(("sentence", "figure", "unit", "flagged"), [
+    ("散居孤儿按每人每月6000元的标准发放。", "6000", "元", True),
+    ("散居孤儿按每人每月1260元的标准发放。", "1260", "元", False),
+    ("城市低保标准调整为630元/人·月。", "630", "元/人·月", False),
+    ("城市低保标准调整为3元/人·月。", "3", "元/人·月", True),
+    ("农村低保标准调整为5400元/人·年。", "5400", "元/人·年", False),
+    ("农村低保标准调整为540000元/人·年。", "540000", "元/人·年", True),
+    ("人均救助1921元。", "1921", "元", False),
+    ("全年发放低保金6000元。", "6000", "元", False),   # not a rate: no 每人每月
+])
+def test_rates_outside_a_sane_range(sentence, figure, unit, flagged):
+    _, records = plausibility(sentence, (figure, unit), kinds={0: "amount"})
+    assert [r["check"] for r in records] == (["rate_range"] if flagged else [])
+
+
+@pytest.mark.parametrize(("sentence", "figure", "flagged"), [("集中供养率153%。", "153", True),
+                                                             ("集中供养率53%。", "53", False),
+                                                             ("临时救助人次同比增长153%。", "153", False)])
+def test_a_rate_in_percent_above_100(sentence, figure, flagged):
+    _, records = plausibility(sentence, (figure, "%"))
+    assert [r["check"] for r in records] == (["rate_range"] if flagged else [])
+
+
+def test_an_amount_with_no_currency():
+    facts, records = plausibility("已筹集特困人员供养经费2591.95(含十大民心)，标准调整为630/.月。",
+                                  ("2591.95", ""), ("630", "/.月"), kinds={0: "amount", 1: "amount"})
+    assert [(r["check"], r["figure"]) for r in records] == [("no_unit", "T0"), ("no_unit", "T1")]
+    assert "has no unit" in facts[0].checks[0] and "lost the currency" in facts[1].checks[0]
+    _, records = plausibility("发放低保金4419万元。", ("4419万", "元"))
+    assert records == []

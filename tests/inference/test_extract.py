@@ -18,7 +18,8 @@ DEFAULT_MODEL = ROOT / "models" / "default"
 REPORTS = sorted((ROOT / "corpus" / "raw").glob("*.txt"))
 FACT_KEYS = {"doc", "sentence", "program", "program_simplified", "kind", "value", "low", "high", "unit",
              "approximate", "figure", "figure_start", "figure_end", "program_start", "program_end", "score",
-             "figure_id", "program_id", "checks"}
+             "figure_id", "program_entity_id", "program_id", "program_name", "program_match", "program_score",
+             "period", "place", "checks"}
 
 
 def assert_offsets_point_into(doc):
