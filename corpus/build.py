@@ -7,7 +7,9 @@
   in-memory string (offsets into that string; ids hash its UTF-8 bytes).
 * `build_corpus(paths, out_dir, config) -> BuildResult`: many files →
   ``out/dataset`` (datasets.save_to_disk), ``out/sentences.jsonl``,
-  ``out/documents.jsonl``; unreadable files are collected in `errors`, not raised.
+  ``out/documents.jsonl``; unreadable files are collected in `errors`, not raised, and
+  what the user should know about a file that was read (bytes replaced, a cleaning step
+  withheld) in `warnings`, each naming the file.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ SENTENCE_FIELDS: tuple[str, ...] = ("id", "doc", "index", "text", "start", "end"
 class CorpusConfig:
     cleaning: CleaningConfig = field(default_factory=CleaningConfig)
     max_chars: int = 200
+    #: Undecodable bytes make a file an error instead of U+FFFD (counted, with a warning).
+    strict_encoding: bool = False
 
 
 def process_document(
@@ -36,7 +40,7 @@ def process_document(
 ) -> tuple[CleanDocument, list[Sentence]]:
     """Read (unless already a RawDocument), clean and segment one document."""
     config = config or CorpusConfig()
-    doc = source if isinstance(source, RawDocument) else read_document(source)
+    doc = source if isinstance(source, RawDocument) else read_document(source, config.strict_encoding)
     clean = clean_document(doc, config.cleaning)
     data = doc.data or doc.text.encode("utf-8")
     sentences = make_sentences(
@@ -58,6 +62,7 @@ class BuildResult:
     documents: list[dict] = field(default_factory=list)
     sentences: list[Sentence] = field(default_factory=list)
     errors: list[ReadError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     stats: Counter = field(default_factory=Counter)
 
     @property
@@ -78,23 +83,32 @@ def build_corpus(
     result = BuildResult()
     for path in progress(files) if progress else files:
         try:
-            doc = read_document(path)
+            doc = read_document(path, config.strict_encoding)
             clean, sentences = process_document(doc, config)
         except ReadError as err:
             result.errors.append(err)
             continue
+        except Exception as err:  # any other failure is this file's too: the batch goes on
+            result.errors.append(ReadError(path, f"cannot process: {err.__class__.__name__}: {err}"))
+            continue
         result.sentences.extend(sentences)
         result.stats.update(clean.stats)
+        result.warnings += doc.warnings
+        result.warnings += [f"{doc.path}: {warning}" for warning in clean.warnings]
         result.documents.append(
             {
                 "name": doc.name,
                 "path": str(doc.path),
                 "format": doc.format,
                 "encoding": doc.encoding,
+                "replaced_bytes": doc.replaced_bytes,
                 "chars": len(doc.text),
                 "clean_chars": len(clean.text),
                 "sentences": len(sentences),
                 "stats": clean.stats,
+                "deleted": clean.deleted,
+                "withheld": clean.withheld,
+                "warnings": [*doc.warnings, *clean.warnings],
             }
         )
     write_outputs(result, Path(out_dir))

@@ -14,10 +14,18 @@ Default order and why:
 8. ``whitespace``     last, so it folds the gaps the other steps left.
 
 Redacted figures (xxxx, xx.xx) are content and are left alone.
+
+Nothing goes silently: per step the document records the source chars it changed
+(`stats`) and those it deleted (`deleted`), and a step that would remove more than
+`max_removed_share` of the non-space characters left is NOT applied — it goes to
+`withheld` with a warning instead (a pattern or heuristic gone wrong must not erase
+a report).  ``html_markup`` and ``html_remnants`` are exempt: they remove only
+markup (tags, entities), which can be most of a file by design.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 
 from corpus.mojibake import MojibakeConfig
@@ -34,6 +42,8 @@ class CleaningConfig:
     disabled: frozenset[str] = frozenset()
     boilerplate_patterns: tuple[str, ...] = DEFAULT_BOILERPLATE
     mojibake: MojibakeConfig = field(default_factory=MojibakeConfig)
+    #: A step that would remove more than this share of the non-space chars is withheld; None: never.
+    max_removed_share: float | None = 0.5
 
     def __post_init__(self) -> None:
         unknown = sorted((set(self.steps) | set(self.disabled)) - set(STEPS))
@@ -48,6 +58,10 @@ class CleaningConfig:
         return tuple(name for name in self.steps if name not in self.disabled)
 
 
+#: Steps that remove only markup (tags, entities), which may be most of a file, are never withheld.
+UNGUARDED_STEPS = frozenset({"html_markup", "html_remnants"})
+
+
 @dataclass(frozen=True)
 class CleanDocument:
     """The model's view of a document: `text`, with `offsets` from it back to `original`."""
@@ -57,29 +71,66 @@ class CleanDocument:
     text: str
     offsets: OffsetMap
     stats: dict[str, int]  # step → source chars it removed or changed
+    deleted: dict[str, int] = field(default_factory=dict)  # step → source chars it deleted
+    withheld: dict[str, int] = field(default_factory=dict)  # step → non-space chars it would have removed
+    warnings: list[str] = field(default_factory=list)
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         return self.offsets.to_original(start, end)
+
+
+_SPACE_RUNS = re.compile(r"\s+")
+
+
+def _visible(text: str) -> int:
+    """Non-space characters, counted in C (a report can be one 20 MB line)."""
+    return len(text) - sum(len(run) for run in _SPACE_RUNS.findall(text))
+
+
+def run_pipeline(
+    text: str, config: CleaningConfig | None = None, doc_format: str = "txt", name: str = "<text>"
+) -> CleanDocument:
+    """Every step in order → CleanDocument (with the per-step counts and any withheld step)."""
+    config = config or CleaningConfig()
+    offsets = OffsetMap.identity(len(text))
+    stats: dict[str, int] = {}
+    deleted: dict[str, int] = {}
+    withheld: dict[str, int] = {}
+    warnings: list[str] = []
+    current = text
+    for step_name in config.active_steps:
+        builder = EditBuilder(current)
+        STEPS[step_name](current, builder, config, doc_format)
+        if (
+            config.max_removed_share is not None
+            and step_name not in UNGUARDED_STEPS
+            and builder.changed
+            and (removed := builder.removed_visible())
+        ):
+            visible = _visible(current)
+            if removed > config.max_removed_share * visible:
+                withheld[step_name] = removed
+                warnings.append(
+                    f"cleaning step {step_name} would remove {removed} of {visible} non-space characters "
+                    f"({removed / visible:.0%}); not applied"
+                )
+                stats[step_name] = deleted[step_name] = 0
+                continue
+        stats[step_name] = builder.changed
+        deleted[step_name] = builder.deleted
+        if builder.changed:
+            current, step_map = builder.build()
+            offsets = offsets.compose(step_map)
+    return CleanDocument(name, text, current, offsets, stats, deleted, withheld, warnings)
 
 
 def clean_text(
     text: str, config: CleaningConfig | None = None, doc_format: str = "txt"
 ) -> tuple[str, OffsetMap, dict[str, int]]:
     """Run the pipeline on a string; returns (clean text, map clean → `text`, stats)."""
-    config = config or CleaningConfig()
-    offsets = OffsetMap.identity(len(text))
-    stats: dict[str, int] = {}
-    current = text
-    for name in config.active_steps:
-        builder = EditBuilder(current)
-        STEPS[name](current, builder, config, doc_format)
-        stats[name] = builder.changed
-        if builder.changed:
-            current, step_map = builder.build()
-            offsets = offsets.compose(step_map)
-    return current, offsets, stats
+    clean = run_pipeline(text, config, doc_format)
+    return clean.text, clean.offsets, clean.stats
 
 
 def clean_document(doc: RawDocument, config: CleaningConfig | None = None) -> CleanDocument:
-    text, offsets, stats = clean_text(doc.text, config, doc.format)
-    return CleanDocument(name=doc.name, original=doc.text, text=text, offsets=offsets, stats=stats)
+    return run_pipeline(doc.text, config, doc.format, doc.name)

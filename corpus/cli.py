@@ -47,6 +47,13 @@ def build(
         bool, typer.Option("--no-boilerplate", help="Keep page-furniture lines.")
     ] = False,
     no_whitespace: Annotated[bool, typer.Option("--no-whitespace", help="Keep white space as is.")] = False,
+    strict_encoding: Annotated[
+        bool,
+        typer.Option(
+            "--strict-encoding",
+            help="A file with undecodable bytes is an error (default: they become U+FFFD, counted, with a warning).",
+        ),
+    ] = False,
 ) -> None:
     """Read, clean and segment reports; write DIR/dataset, DIR/sentences.jsonl, DIR/documents.jsonl."""
     flags = {
@@ -71,7 +78,8 @@ def build(
 
         return tqdm(files, desc="reports", unit="file", file=console.file, disable=not files)
 
-    result = build_corpus(paths, out, CorpusConfig(cleaning=cleaning, max_chars=max_chars), progress=progress)
+    config = CorpusConfig(cleaning=cleaning, max_chars=max_chars, strict_encoding=strict_encoding)
+    result = build_corpus(paths, out, config, progress=progress)
     print_summary(Console(), result, out)
     if result.errors:
         raise typer.Exit(1)
@@ -87,6 +95,9 @@ def print_summary(console: Console, result: BuildResult, out: Path) -> None:
     for name in STEPS:
         if name in result.stats:
             table.add_row(f"  {name}: chars removed/changed", str(result.stats[name]))
+    deleted = sum(sum(doc["deleted"].values()) for doc in result.documents)
+    table.add_row("characters deleted by cleaning", str(deleted))
+    table.add_row("warnings", str(len(result.warnings)), style="yellow" if result.warnings else None)
     table.add_row("errors", str(len(result.errors)), style="red" if result.errors else None)
     console.print(table)
     docs = Table(show_header=True, title="documents")
@@ -97,6 +108,8 @@ def print_summary(console: Console, result: BuildResult, out: Path) -> None:
             doc["name"], doc["format"], str(doc["encoding"] or "-"), str(doc["chars"]), str(doc["sentences"])
         )
     console.print(docs)
+    for warning in result.warnings:
+        console.print(f"[yellow]warning[/yellow] {warning}", highlight=False, soft_wrap=True)
     for err in result.errors:
         console.print(f"[red]error[/red] {err.path}: {err.reason}", highlight=False, soft_wrap=True)
     console.print(f"written to {out}/ (dataset/, sentences.jsonl, documents.jsonl)", highlight=False)

@@ -10,8 +10,9 @@ half-open range ``[start, end)`` of original characters it came from.
 
 The ranges are non-decreasing, which makes both directions a bisection, and two
 maps compose (cleaning step after cleaning step) into one map from the final
-clean text straight to the original.  Plain lists are fast enough: a 20k-char
-report is a few milliseconds per step.
+clean text straight to the original.  The ranges are numpy int arrays (8 bytes a
+clean char for both, int32), not tuples of Python ints (~70 bytes a char): a 20 MB
+report must clean in bounded memory, and composing is one vectorised gather.
 
 Cleaning steps never build maps by hand; they describe their edits to an
 `EditBuilder` (replace / delete source ranges, everything else is kept) and
@@ -20,24 +21,45 @@ get back the new text plus the map for that step.
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
+import numpy as np
 
-@dataclass(frozen=True)
+
+def _index_dtype(length: int) -> type:
+    return np.int32 if length < 2**31 - 1 else np.int64
+
+
+@dataclass(frozen=True, eq=False)
 class OffsetMap:
-    """For clean char i: original source ``[starts[i], ends[i])``; `orig_len` is the original length."""
+    """For clean char i: original source ``[starts[i], ends[i])``; `orig_len` is the original length.
 
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]
+    `starts`/`ends` are read-only numpy arrays; sequences given to the constructor are converted.
+    """
+
+    starts: np.ndarray
+    ends: np.ndarray
     orig_len: int
+
+    def __post_init__(self) -> None:
+        dtype = _index_dtype(self.orig_len)
+        for name in ("starts", "ends"):
+            array = np.asarray(getattr(self, name), dtype=dtype)
+            array.flags.writeable = False
+            object.__setattr__(self, name, array)
+        if self.starts.shape != self.ends.shape:
+            raise ValueError(f"starts and ends differ in length ({len(self.starts)} vs {len(self.ends)})")
 
     @classmethod
     def identity(cls, length: int) -> OffsetMap:
-        return cls(tuple(range(length)), tuple(range(1, length + 1)), length)
+        dtype = _index_dtype(length)
+        return cls(np.arange(length, dtype=dtype), np.arange(1, length + 1, dtype=dtype), length)
 
     def __len__(self) -> int:
         return len(self.starts)
+
+    def __repr__(self) -> str:
+        return f"OffsetMap({len(self)} clean chars → {self.orig_len} original chars)"
 
     def to_original(self, clean_start: int, clean_end: int) -> tuple[int, int]:
         """The original stretch a clean span came from.
@@ -50,9 +72,9 @@ class OffsetMap:
         if not 0 <= clean_start <= clean_end <= n:
             raise IndexError(f"clean span [{clean_start}, {clean_end}) outside [0, {n}]")
         if clean_start == clean_end:
-            pos = self.ends[clean_start - 1] if clean_start > 0 else (self.starts[0] if n else 0)
+            pos = int(self.ends[clean_start - 1]) if clean_start > 0 else (int(self.starts[0]) if n else 0)
             return pos, pos
-        return self.starts[clean_start], self.ends[clean_end - 1]
+        return int(self.starts[clean_start]), int(self.ends[clean_end - 1])
 
     def to_clean(self, orig_start: int, orig_end: int) -> tuple[int, int]:
         """The clean span made of every clean char whose source overlaps the original range.
@@ -62,10 +84,11 @@ class OffsetMap:
         """
         if not 0 <= orig_start <= orig_end <= self.orig_len:
             raise IndexError(f"original span [{orig_start}, {orig_end}) outside [0, {self.orig_len}]")
-        first = bisect_right(self.ends, orig_start)  # first char whose source ends after orig_start
+        # first char whose source ends after orig_start
+        first = int(np.searchsorted(self.ends, orig_start, side="right"))
         if orig_start == orig_end:
             return first, first
-        last = bisect_left(self.starts, orig_end)  # chars before this start before orig_end
+        last = int(np.searchsorted(self.starts, orig_end, side="left"))  # chars before this start before orig_end
         return (first, last) if last > first else (first, first)
 
     def compose(self, later: OffsetMap) -> OffsetMap:
@@ -77,13 +100,11 @@ class OffsetMap:
             raise ValueError(
                 f"cannot compose: later map expects {later.orig_len} chars, this has {len(self)}"
             )
-        starts: list[int] = []
-        ends: list[int] = []
-        for a0, a1 in zip(later.starts, later.ends, strict=True):
-            s, e = self.to_original(a0, a1)
-            starts.append(s)
-            ends.append(e)
-        return OffsetMap(tuple(starts), tuple(ends), self.orig_len)
+        # Every range of `later` is non-empty (EditBuilder never makes an empty one), so
+        # to_original(a0, a1) is (starts[a0], ends[a1 - 1]): one gather per array.
+        if len(later) and not np.all(later.ends > later.starts):
+            raise ValueError("cannot compose: the later map has an empty source range")
+        return OffsetMap(self.starts[later.starts], self.ends[later.ends - 1], self.orig_len)
 
 
 class EditBuilder:
@@ -112,22 +133,62 @@ class EditBuilder:
     def changed(self) -> int:
         return sum(end - start for start, end, _ in self._edits)
 
+    @property
+    def deleted(self) -> int:
+        """Source chars the step removed outright (net of what replaced them): its deletions."""
+        return sum(max(0, (end - start) - len(new)) for start, end, new in self._edits)
+
+    def removed_visible(self) -> int:
+        """Non-space source chars that leave the text (replaced by fewer non-space chars)."""
+        total = 0
+        for start, end, new in self._edits:
+            gone = sum(1 for ch in self.text[start:end] if not ch.isspace())
+            total += max(0, gone - sum(1 for ch in new if not ch.isspace()))
+        return total
+
     def build(self) -> tuple[str, OffsetMap]:
+        edits = sorted(self._edits)
+        n = len(self.text)
+        dtype = _index_dtype(n)
+        src_start = np.fromiter((e[0] for e in edits), dtype=np.int64, count=len(edits))
+        src_end = np.fromiter((e[1] for e in edits), dtype=np.int64, count=len(edits))
+        new_len = np.fromiter((len(e[2]) for e in edits), dtype=np.int64, count=len(edits))
+        clash = np.flatnonzero(src_start[1:] < src_end[:-1])
+        if len(clash):
+            raise ValueError(f"overlapping edits at source offset {int(src_start[clash[0] + 1])}")
         pieces: list[str] = []
-        starts: list[int] = []
-        ends: list[int] = []
         cursor = 0
-        for start, end, new in sorted(self._edits):
-            if start < cursor:
-                raise ValueError(f"overlapping edits at source offset {start}")
-            pieces.append(self.text[cursor:start])
-            starts.extend(range(cursor, start))
-            ends.extend(range(cursor + 1, start + 1))
-            pieces.append(new)
-            starts.extend([start] * len(new))
-            ends.extend([end] * len(new))
+        for start, end, new in edits:
+            pieces += [self.text[cursor:start], new]
             cursor = end
         pieces.append(self.text[cursor:])
-        starts.extend(range(cursor, len(self.text)))
-        ends.extend(range(cursor + 1, len(self.text) + 1))
-        return "".join(pieces), OffsetMap(tuple(starts), tuple(ends), len(self.text))
+        clean = "".join(pieces)
+        # Vectorised, because one edit a char (width, t2s) is common, and in int32 with few
+        # temporaries, because a report can be one 20 MB line.  The clean text is a sequence of
+        # segments — kept run 0, edit 0, kept run 1, edit 1, …, kept run E — and each clean char's
+        # source is its segment's base plus (in a kept run only) its rank in the segment.
+        kept_from = np.concatenate(([0], src_end))
+        segments = len(edits) * 2 + 1
+        seg_len = np.empty(segments, dtype=np.int64)
+        seg_len[0::2] = np.concatenate((src_start, [n])) - kept_from
+        seg_len[1::2] = new_len
+        seg_start = np.empty(segments, dtype=dtype)
+        seg_start[0::2] = kept_from
+        seg_start[1::2] = src_start
+        seg_end = np.empty(segments, dtype=dtype)
+        seg_end[0::2] = kept_from + 1
+        seg_end[1::2] = src_end
+        seg_kept = np.zeros(segments, dtype=dtype)
+        seg_kept[0::2] = 1
+        seg_offset = (np.cumsum(seg_len) - seg_len).astype(dtype)
+        segment = np.repeat(np.arange(segments, dtype=dtype), seg_len)
+        rank = np.arange(len(clean), dtype=dtype)
+        rank -= seg_offset[segment]
+        rank *= seg_kept[segment]
+        starts = seg_start[segment]
+        starts += rank
+        ends = seg_end[segment]
+        ends += rank
+        return clean, OffsetMap(starts, ends, n)
+
+

@@ -1,12 +1,17 @@
 """Readers: a file on disk → `RawDocument`, whose `text` every offset points into.
 
 * ``.txt``: the encoding is detected from the bytes, never from the name: a BOM
-  (stripped, not part of `text`), strict UTF-8, then charset-normalizer's guess and
-  GB18030 / Big5 trials, each decoded strictly and scored by how plausible the
-  result is as Chinese text (share of common characters).
+  (stripped, not part of `text`), UTF-16 without a BOM (NUL bytes on one side of each
+  pair), strict UTF-8, then charset-normalizer's guess and GB18030 / Big5 trials, each
+  decoded strictly and scored by how plausible the result is as Chinese text (share of
+  common characters).  GB18030 wins whenever it is about as plausible as the best
+  (short GBK text such as 低保 also decodes as Big5); Big5 only when it is clearly better.
+* UTF-8 with a few undecodable bytes (a stray GBK character): each bad sequence becomes
+  U+FFFD, `replaced_bytes` counts the bytes and `warnings` names the file; with
+  ``strict=True`` such a file is a ReadError instead.
 * ``.html`` / ``.htm``: decoded the same way (a ``<meta charset>`` is tried first);
   `text` is the markup itself, the cleaning pipeline strips it with offsets.
-* ``.docx``: paragraphs joined by ``"\\n"`` (python-docx).
+* ``.docx``: headers, body paragraphs and tables, footnotes, footers (corpus.docx_text).
 
 Anything unreadable raises `ReadError(path, reason)`.
 """
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +58,16 @@ class RawDocument:
     format: str  # "txt" | "html" | "docx" | "text" (in memory)
     encoding: str | None  # None for docx / in-memory text
     data: bytes = b""  # the file's bytes (the sentence ids hash them)
+    replaced_bytes: int = 0  # undecodable bytes that became U+FFFD
+    warnings: tuple[str, ...] = ()  # things to tell the user, each naming the file
+
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str
+    encoding: str
+    replaced_bytes: int = 0
+    first_bad: int | None = None  # byte offset of the first replaced byte
 
 
 def _is_common(ch: str) -> bool:
@@ -77,38 +93,93 @@ def plausibility(text: str) -> float:
     return sum(map(_is_common, cjk)) / len(cjk)
 
 
-def _first_bad_utf8(data: bytes) -> int | None:
+_replaced = threading.local()
+
+
+def _count_and_replace(err: UnicodeError) -> tuple[str, int]:
+    if not isinstance(err, UnicodeDecodeError):
+        raise err
+    _replaced.spans.append((err.start, err.end))
+    return "\ufffd", err.end
+
+
+codecs.register_error("minzheng-count-replace", _count_and_replace)
+
+
+def _decode_replacing(data: bytes, encoding: str) -> tuple[str, list[tuple[int, int]]]:
+    """Decode with U+FFFD for each bad sequence; also the (start, end) byte spans replaced."""
+    _replaced.spans = []
     try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        return err.start
-    return None
+        text = data.decode(encoding, errors="minzheng-count-replace")
+        return text, _replaced.spans
+    finally:
+        _replaced.spans = []
 
 
 def _mostly_utf8(data: bytes) -> bool:
     """UTF-8 with a few broken bytes, rather than another encoding."""
-    text = data.decode("utf-8", errors="replace")
-    bad = text.count("\ufffd")
-    multibyte = sum(1 for c in text if ord(c) > 0x7F) - bad
+    text, spans = _decode_replacing(data, "utf-8")
+    bad = len(spans)
+    multibyte = len(text) - len(text.encode("ascii", "ignore")) - bad
     return multibyte >= 4 and bad <= max(2, multibyte // 20)
 
 
-def decode_bytes(data: bytes, path: Path | str, hints: tuple[str, ...] = ()) -> tuple[str, str]:
-    """Decode a text file's bytes; returns (text, encoding) or raises ReadError."""
+def _replaced_or_strict(data: bytes, encoding: str, path: Path | str, strict: bool, what: str) -> Decoded:
+    text, spans = _decode_replacing(data, encoding)
+    first = spans[0][0]
+    if strict:
+        raise ReadError(path, f"invalid bytes: {what} with an undecodable byte 0x{data[first]:02x} at offset {first}")
+    return Decoded(text, encoding, sum(end - start for start, end in spans), first)
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """'utf-16-le' / 'utf-16-be' when NUL bytes sit on one side of the byte pairs (ASCII, digits
+    and line breaks in UTF-16) and the text decodes strictly and reads as text; else None."""
+    if len(data) % 2:
+        return None
+    even, odd = data[0::2].count(0), data[1::2].count(0)
+    for encoding, zeros, other in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if zeros and other <= zeros // 20:
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            control = sum(1 for c in text if ord(c) < 0x20 and c not in "\r\n\t")
+            if control <= len(text) // 100 and plausibility(text) >= MIN_PLAUSIBILITY:
+                return encoding
+    return None
+
+
+#: GB18030 is chosen over a better-scoring candidate unless that one is ahead by more than this.
+GB18030_MARGIN = 0.1
+
+
+def decode(data: bytes, path: Path | str, hints: tuple[str, ...] = (), strict: bool = False) -> Decoded:
+    """Decode a text file's bytes (see the module docstring); raises ReadError."""
     if not data.strip():
         raise ReadError(path, "empty file" if not data else "empty file (white space only)")
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
                 text = data.decode(encoding)
-            except UnicodeDecodeError as err:
-                raise ReadError(path, f"invalid bytes for {encoding} at byte {err.start}") from None
-            return text.lstrip("\ufeff"), encoding.removesuffix("-sig")
+            except UnicodeDecodeError:
+                decoded = _replaced_or_strict(data, encoding, path, strict, f"{encoding} text (BOM)")
+                return Decoded(
+                    decoded.text.lstrip("\ufeff"), encoding.removesuffix("-sig"), decoded.replaced_bytes,
+                    decoded.first_bad,
+                )
+            return Decoded(text.lstrip("\ufeff"), encoding.removesuffix("-sig"))
     if b"\x00" in data:
+        encoding = _utf16_without_bom(data)
+        if encoding is not None:
+            return Decoded(data.decode(encoding), encoding)
         raise ReadError(path, f"binary file (NUL byte at offset {data.index(0)})")
-    bad_at = _first_bad_utf8(data)
-    if bad_at is None:
-        return data.decode("utf-8"), "utf-8"
+    try:
+        return Decoded(data.decode("utf-8"), "utf-8")
+    except UnicodeDecodeError:
+        pass
+    if _mostly_utf8(data):
+        return _replaced_or_strict(data, "utf-8", path, strict, "UTF-8 text")
     candidates = list(hints)
     try:
         from charset_normalizer import from_bytes
@@ -119,30 +190,38 @@ def decode_bytes(data: bytes, path: Path | str, hints: tuple[str, ...] = ()) -> 
     except Exception:  # detection is only a hint; the trials below decide
         pass
     candidates.extend(FALLBACK_ENCODINGS)
-    scored: list[tuple[float, int, str, str]] = []
-    for rank, encoding in enumerate(dict.fromkeys(c.lower() for c in candidates)):
+    aliases = {"gbk": "gb18030", "gb2312": "gb18030"}
+    scored: dict[str, tuple[float, int, str]] = {}  # encoding → (plausibility, -rank, text)
+    for rank, encoding in enumerate(dict.fromkeys(aliases.get(c.lower(), c.lower()) for c in candidates)):
         try:
             text = data.decode(encoding)
         except (UnicodeDecodeError, LookupError):
             continue
-        scored.append((plausibility(text), -rank, encoding, text))
-    scored.sort(reverse=True)
-    if scored and scored[0][0] >= MIN_PLAUSIBILITY and not _mostly_utf8(data):
-        score, _, encoding, text = scored[0]
-        return text, {"gbk": "gb18030", "gb2312": "gb18030"}.get(encoding, encoding)
-    if _mostly_utf8(data):
-        raise ReadError(
-            path,
-            f"invalid bytes: UTF-8 text with an undecodable byte 0x{data[bad_at]:02x} at offset {bad_at}",
-        )
+        scored[encoding] = (plausibility(text), -rank, text)
+    if scored:
+        encoding = max(scored, key=lambda e: scored[e][:2])
+        gb = scored.get("gb18030")
+        # Short GBK text (低保) is also valid, plausible Big5: simplified GB18030 is the norm here.
+        if gb is not None and gb[0] >= MIN_PLAUSIBILITY and gb[0] >= scored[encoding][0] - GB18030_MARGIN:
+            encoding = "gb18030"
+        if scored[encoding][0] >= MIN_PLAUSIBILITY:
+            return Decoded(scored[encoding][2], encoding)
     control = sum(1 for b in data if b < 0x09 or 0x0E <= b < 0x20)
     if control > len(data) // 100:
         raise ReadError(path, "binary file (control bytes; not text)")
-    raise ReadError(path, "invalid bytes: not valid UTF-8, GB18030 or Big5 text")
+    raise ReadError(path, "invalid bytes: not valid UTF-8, UTF-16, GB18030 or Big5 text")
 
 
-def read_document(path: Path | str) -> RawDocument:
-    """Read one file by its extension; raises ReadError with a reason in words."""
+def decode_bytes(data: bytes, path: Path | str, hints: tuple[str, ...] = (), strict: bool = False) -> tuple[str, str]:
+    """(text, encoding) of a text file's bytes; see `decode`."""
+    decoded = decode(data, path, hints, strict)
+    return decoded.text, decoded.encoding
+
+
+def read_document(path: Path | str, strict_encoding: bool = False) -> RawDocument:
+    """Read one file by its extension; raises ReadError with a reason in words.
+
+    `strict_encoding`: undecodable bytes are an error instead of U+FFFD (counted, with a warning)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
@@ -159,27 +238,56 @@ def read_document(path: Path | str) -> RawDocument:
     if suffix in (".html", ".htm"):
         match = _META_CHARSET.search(data[:4096])
         hints = (match.group(1).decode("ascii"),) if match else ()
-    text, encoding = decode_bytes(data, path, hints)
-    fmt = "txt" if suffix == ".txt" else "html"
-    return RawDocument(path=path, name=path.name, text=text, format=fmt, encoding=encoding, data=data)
+    decoded = decode(data, path, hints, strict_encoding)
+    warnings: tuple[str, ...] = ()
+    if decoded.replaced_bytes:
+        warnings = (
+            f"{path}: {decoded.replaced_bytes} undecodable byte(s) in {decoded.encoding} text replaced by "
+            f"U+FFFD (first at byte {decoded.first_bad}); --strict-encoding rejects such files",
+        )
+    return RawDocument(
+        path=path, name=path.name, text=decoded.text, format="txt" if suffix == ".txt" else "html",
+        encoding=decoded.encoding, data=data, replaced_bytes=decoded.replaced_bytes, warnings=warnings,
+    )
 
 
 def _read_docx(path: Path, data: bytes) -> RawDocument:
     if not data:
         raise ReadError(path, "empty file")
+    from corpus.docx_text import docx_text
+
+    try:
+        text = docx_text(data)
+    except Exception as err:  # a broken zip or XML part raises many kinds of error: all are this file's
+        raise ReadError(path, f"not a valid .docx file: {_docx_problem(data, err)}") from None
+    if not text.strip():
+        raise ReadError(path, "empty document (no text in body, tables, headers, footers or notes)")
+    return RawDocument(path=path, name=path.name, text=text, format="docx", encoding=None, data=data)
+
+
+def _docx_problem(data: bytes, err: Exception) -> str:
+    """What is wrong, in words: the broken part by name where one is."""
     import io
     import zipfile
 
-    import docx
+    from lxml import etree
 
     try:
-        document = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as err:
-        raise ReadError(path, f"not a valid .docx file ({err.__class__.__name__}: {err})") from None
-    text = "\n".join(p.text for p in document.paragraphs)
-    if not text.strip():
-        raise ReadError(path, "empty document (no paragraph text)")
-    return RawDocument(path=path, name=path.name, text=text, format="docx", encoding=None, data=data)
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as zip_err:
+        return f"not a zip archive ({zip_err})"
+    if "word/document.xml" not in archive.namelist():
+        return "no word/document.xml in the archive"
+    for name in archive.namelist():
+        if not name.endswith((".xml", ".rels")):
+            continue
+        try:
+            etree.fromstring(archive.read(name))
+        except etree.XMLSyntaxError as xml_err:
+            return f"{name} is not well-formed XML ({xml_err}; the file may be cut off)"
+        except Exception as part_err:  # CRC / decompression errors of a damaged archive
+            return f"{name} cannot be read ({part_err.__class__.__name__}: {part_err})"
+    return f"{err.__class__.__name__}: {err}"
 
 
 def iter_input_files(paths: list[Path]) -> list[Path]:

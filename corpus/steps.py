@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -54,12 +55,15 @@ _REMNANT_ENTITY = re.compile(r"&(?:#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][
 @step("html_remnants")
 def html_remnants(text: str, builder: EditBuilder, config: CleaningConfig, doc_format: str) -> None:
     """Stray tags and entities in plain text (`</font>`, `<br>`, `&nbsp;`, `&amp;`)."""
-    tag_ends: dict[int, int] = {}
+    tag_starts: list[int] = []  # in order: finditer goes left to right
+    tag_ends: list[int] = []
     for match in _REMNANT_TAG.finditer(text):
-        tag_ends[match.start()] = match.end()
+        tag_starts.append(match.start())
+        tag_ends.append(match.end())
         builder.replace(match.start(), match.end(), "\n" if _LINE_TAGS.match(match.group()) else "")
     for match in _REMNANT_ENTITY.finditer(text):
-        if any(start <= match.start() < end for start, end in tag_ends.items()):
+        k = bisect_right(tag_starts, match.start()) - 1  # a bisection, not a scan: linear on long texts
+        if k >= 0 and match.start() < tag_ends[k]:
             continue  # inside a tag that is already gone
         decoded = decode_entity(match.group())
         if decoded is not None:
@@ -153,21 +157,47 @@ DEFAULT_BOILERPLATE: tuple[str, ...] = (
     r"扫一扫在手机上?(?:打开|查看)当前页面?",
     r"(?:【\s*)?我要打印\s*(?:】\s*)?(?:【\s*)?关闭窗口(?:\s*】)?",
     r"(?:【\s*)?(?:打印本页|打印)\s*(?:】\s*)?(?:【\s*)?关闭(?:本页|窗口)?(?:\s*】)?",
-    r"当前位置\s*[:：].*",
+    r"当前位置\s*[:：][^，,；;。！？!]*",  # a navigation trail has no clause punctuation: report text does
     r".*免责声明.*",
     r"由互联网用户整理提供.*",
     r"(?:https?://|www\.)\S+",
 )
+#: The longest stretch a boilerplate pattern may delete.  Page furniture is short (当前位置：首页 >
+#: 政务公开, 本站免责声明：…); a longer sentence that matches is report text that happens to
+#: contain the words, or a whole document with no breaks, which `.*免责声明.*` would erase.
+MAX_FURNITURE_CHARS = 120
+_LINE = re.compile(r"[^\n]*(?:\n|$)")
+#: Patterns are matched a sentence at a time (with its terminators), never across a sentence end.
+_LINE_SENTENCE = re.compile(r"[^。！？!\n]+[。！？!]*")
+_DIGIT = re.compile(r"[0-9０-９]")
 
 
 @step("boilerplate")
 def boilerplate(text: str, builder: EditBuilder, config: CleaningConfig, doc_format: str) -> None:
-    """Whole lines of page furniture (a pattern must match the entire stripped line)."""
+    """Page furniture, a sentence at a time: a sentence of at most MAX_FURNITURE_CHARS that a
+    pattern matches entirely goes — in a line of several sentences only if it has no figure
+    (there it is more likely report text).  A line that was all furniture goes with its break."""
     patterns = [re.compile(p) for p in config.boilerplate_patterns]
-    for match in re.finditer(r"[^\n]*(?:\n|$)", text):
-        line = match.group().strip()
-        if line and any(p.fullmatch(line) for p in patterns):
-            builder.delete(match.start(), match.end())
+    for line in _LINE.finditer(text):
+        stretches = []
+        for sentence in _LINE_SENTENCE.finditer(text, line.start(), line.end()):
+            piece = sentence.group()
+            stripped = piece.strip()
+            if stripped:
+                start = sentence.start() + len(piece) - len(piece.lstrip())
+                stretches.append((start, start + len(stripped), stripped))
+        furniture = [
+            (start, end)
+            for start, end, stripped in stretches
+            if len(stripped) <= MAX_FURNITURE_CHARS
+            and (len(stretches) == 1 or not _DIGIT.search(stripped))
+            and any(p.fullmatch(stripped) for p in patterns)
+        ]
+        if furniture and len(furniture) == len(stretches):
+            builder.delete(line.start(), line.end())
+        else:
+            for start, end in furniture:
+                builder.delete(start, end)
 
 
 def is_cjk(ch: str) -> bool:

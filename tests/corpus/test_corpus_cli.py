@@ -76,14 +76,21 @@ def test_mixed_directory_reports_each_bad_file_and_writes_the_good_ones(tmp_path
     out = tmp_path / "out"
     result = runner.invoke(app, ["corpus", "build", str(src), "--out", str(out)])
     assert result.exit_code == 1, result.output
-    for name, reason in (
-        ("empty.txt", "empty file"),
-        ("binary.txt", "binary file"),
-        ("invalid.txt", "invalid bytes"),
-    ):
+    for name, reason in (("empty.txt", "empty file"), ("binary.txt", "binary file")):
         line = next(line for line in result.output.splitlines() if name in line and "error" in line)
         assert reason in line, line
+    # two stray bytes in UTF-8: kept, each bad byte a U+FFFD, counted, and a warning names the file
+    warning = next(line for line in result.output.splitlines() if "invalid.txt" in line and "warning" in line)
+    assert "2 undecodable byte(s)" in warning, warning
     texts = sorted(s["text"] for s in read_jsonl(out / "sentences.jsonl"))
-    assert texts == sorted(["城乡低保对象5126户。", "特困人员1413户2287人。", "临时救助65户235人。"])
-    encodings = {d["name"]: d["encoding"] for d in read_jsonl(out / "documents.jsonl")}
-    assert encodings == {"good_utf8.txt": "utf-8", "good_gb.txt": "gb18030", "good_big5.txt": "big5"}
+    assert texts == sorted(
+        ["城乡低保对象5126户。", "特困人员1413户2287人。", "临时救助65户235人。", "医疗救助907人次\ufffd\ufffd支出140.27万元。"]
+    )
+    documents = {d["name"]: d for d in read_jsonl(out / "documents.jsonl")}
+    assert {name: d["encoding"] for name, d in documents.items()} == {
+        "good_utf8.txt": "utf-8", "good_gb.txt": "gb18030", "good_big5.txt": "big5", "invalid.txt": "utf-8"
+    }
+    assert documents["invalid.txt"]["replaced_bytes"] == 2 and documents["good_utf8.txt"]["replaced_bytes"] == 0
+    strict = runner.invoke(app, ["corpus", "build", str(src), "--out", str(out), "--strict-encoding"])
+    line = next(line for line in strict.output.splitlines() if "invalid.txt" in line and "error" in line)
+    assert strict.exit_code == 1 and "invalid bytes" in line and "0xff at offset 21" in line, line
