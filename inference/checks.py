@@ -22,6 +22,7 @@ _CLAUSE_END = "，,；;。：:！？!?"                    # clause boundaries (
 _PREFIX_END = _CLAUSE_END + "、" + _OPEN + _CLOSE  # where the words leading up to a figure start
 _COMPARISON = ("比", "较", "同比", "增加", "减少", "增长", "下降", "提高", "上升", "降低", "净增")
 _NOT_ADDITIVE = ("每", "均", "标准")                # 每人每月, 人均, 平均, 保障标准: levels, not quantities
+_MAX_REACH = 1000                                 # chars searched for a sentence end (sentences ≤ 200)
 _MAX_GAP = 8                                      # unit text between the totals of one run (户, 万元, 人次)
 
 
@@ -112,9 +113,13 @@ def check_totals(text: str, facts: list[Fact]) -> list[dict]:
     facts = sorted(facts, key=lambda f: f.figure_start)
     if not facts:
         return []
-    lo = max(text.rfind(c, 0, facts[0].figure_start) for c in _SENTENCE_END) + 1
-    ends = [i for c in _SENTENCE_END if (i := text.find(c, facts[-1].figure_end)) >= 0]
-    hi = min(ends, default=len(text))
+    # Look for the sentence's ends no further than _MAX_REACH: a report can be one unpunctuated
+    # 20 MB line, and scanning it for every sentence is quadratic (corpus issue 11, item 8).
+    first, last = facts[0].figure_start, facts[-1].figure_end
+    floor, ceiling = max(0, first - _MAX_REACH), min(len(text), last + _MAX_REACH)
+    lo = max(max(text.rfind(c, floor, first) for c in _SENTENCE_END) + 1, floor)
+    ends = [i for c in _SENTENCE_END if (i := text.find(c, last, ceiling)) >= 0]
+    hi = min(ends, default=ceiling)
     depth = _depths(text, lo, hi)
     usable = [f for f in facts if lo <= f.figure_start < f.figure_end <= hi and _additive(text, lo, f)]
 

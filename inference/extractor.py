@@ -32,6 +32,7 @@ def default_model() -> Path:
     return Path(os.environ.get("MINZHENG_MODEL", Path(__file__).resolve().parent.parent / "models" / "default"))
 
 
+PREDICT_GROUP = 256  # sentences per model.predict call (bounds memory on long reports)
 _RANGE_SEPARATORS = ("-", "—", "–", "~", "～", "至", "到")
 
 
@@ -127,8 +128,12 @@ class Extractor:
             for d, clean in enumerate(cleaned)
             for k, (start, end) in enumerate(sentence_spans(clean.text, self.corpus_config.max_chars))
         ]
-        # the model splits 27 482 at the space: figures are widened over their digit groups
-        predicted = [join_digit_groups(e) for e in self.model.predict([p.text for p in pieces], batch_size)]
+        # the model splits 27 482 at the space: figures are widened over their digit groups.
+        # A bounded group of sentences at a time: predict() holds every hidden state it computes
+        # (~1 KB a character), so one long report must not go in at once (corpus issue 11, item 8).
+        texts = [p.text for p in pieces]
+        predicted = [join_digit_groups(e) for g in range(0, len(texts), PREDICT_GROUP)
+                     for e in self.model.predict(texts[g : g + PREDICT_GROUP], batch_size)]
         out = [Document(raw.name, str(raw.path), raw.text) for raw in raws]
         for piece, example in zip(pieces, predicted, strict=True):
             self._add_sentence(out[piece.doc_index], cleaned[piece.doc_index], piece, example)
