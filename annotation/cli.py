@@ -113,42 +113,57 @@ def _exit_on_sync_errors():
 
 @app.command("push")
 def push_cmd(
-    sentences: str = typer.Option(..., "--sentences", help="Corpus sentences.jsonl (id, doc, index, text, start, end)."),
-    predictions: str | None = typer.Option(None, "--predictions", help="Pre-annotate new tasks: 'rules' or a MODEL_DIR."),
+    sentences: str | None = typer.Option(None, "--sentences", help=(
+        "Corpus sentences.jsonl (id, doc, index, text, start, end); new ones become tasks. Without it only "
+        "the tasks already in the project are pre-annotated / ranked.")),
+    predictions: str | None = typer.Option(None, "--predictions", help=(
+        "Pre-annotate the new tasks and the project's unannotated tasks: 'rules' or a MODEL_DIR "
+        "(added, or replaced by model version; annotated tasks are never touched).")),
     project: str = typer.Option("minzheng", "--project", help="Label Studio project title (created if absent)."),
     text_field: str = typer.Option("text", "--text-field", help="Task data key holding the sentence."),
     url: str | None = typer.Option(None, "--url", help="Label Studio URL (default: the local server)."),
     token: str | None = typer.Option(None, "--token", help="API token (default: the local server's)."),
     select: str | None = typer.Option(None, "--select", help=(
-        "Push only --n of the new sentences: 'uncertain' (the --predictions MODEL_DIR's most uncertain, "
-        "active learning) or 'random'.")),
+        "Push only --n new sentences: 'uncertain' (the --predictions MODEL_DIR's most uncertain, ranked with "
+        "the unannotated tasks already there, whose scores go to the task data as 'uncertainty') or 'random'.")),
     n: int | None = typer.Option(None, "--n", help="How many sentences --select pushes."),
     strategy: str = typer.Option("entropy", "--strategy", help="Uncertainty for --select uncertain: entropy or margin."),
     seed: int = typer.Option(0, "--seed", help="Seed of --select random."),
 ) -> None:
-    """Import sentences as tasks; sentences already in the project are skipped."""
-    from annotation.sync import check_selection, push
+    """Import sentences as tasks (those already in the project are skipped) and pre-annotate the open tasks."""
+    from annotation.sync import SyncError, check_selection, push
 
     with _exit_on_sync_errors():
         check_selection(select, n, predictions, strategy)  # before asking for a client/token
+        if sentences is None and predictions is None:
+            raise SyncError("nothing to do: give --sentences FILE (new tasks) and/or --predictions rules|MODEL_DIR")
         res = push(_client(url, token), sentences, project_title=project, predictions=predictions,
                    text_field=text_field, select=select, n=n, strategy=strategy, seed=seed)
     typer.echo(f"created {res.created}, skipped {res.skipped}, predictions {res.predictions}"
-               + (f", not selected {res.not_selected}" if select else ""))
+               + (f", not selected {res.not_selected}" if select else "")
+               + (f"; on existing unannotated tasks: predictions added {res.existing_added}, "
+                  f"replaced {res.existing_replaced}" if predictions else "")
+               + (f", uncertainty stored on {res.scored}" if select == "uncertain" else ""))
 
 
 @app.command("pull")
 def pull_cmd(
-    out: str = typer.Option(..., "--out", help="Where to write the full JSON export, e.g. annotation/gold/NAME.json."),
+    out: str | None = typer.Option(None, "--out", help=(
+        "Where to write the full JSON export [default: annotation/staging/PROJECT.json]. Not the gold "
+        "folder: `annotate gold merge` adds staged annotations to gold.")),
     project: str = typer.Option("minzheng", "--project", help="Label Studio project title or id."),
     text_field: str = typer.Option("text", "--text-field", help="Task data key holding the sentence."),
     url: str | None = typer.Option(None, "--url", help="Label Studio URL (default: the local server)."),
     token: str | None = typer.Option(None, "--token", help="API token (default: the local server's)."),
 ) -> None:
-    """Export the project (full JSON, with relations) and validate it; exit 1 if invalid."""
-    from annotation.sync import pull
+    """Export the project (full JSON, with relations) to staging and validate it; exit 1 if invalid."""
+    from pathlib import Path
+
+    from annotation.sync import check_not_gold, pull
 
     with _exit_on_sync_errors():
+        if out is not None:
+            check_not_gold(Path(out))  # before asking for a client/token
         res = pull(_client(url, token), project, out, text_field=text_field)
     if res.issues:
         typer.secho(f"{len(res.issues)} issues: fix them in Label Studio and pull again.", fg="red", err=True)
@@ -213,6 +228,75 @@ def gold_build_cmd(
         raise typer.Exit(1) from exc
     for source, path in written.items():
         typer.echo(f"{source}: {path}")
+
+
+@gold_app.command("merge")
+def gold_merge_cmd(
+    staging: str = typer.Argument(..., help="A pulled export (annotation/staging/NAME.json)."),
+    into: str | None = typer.Option(None, "--into", help=(
+        "Gold source file for new sentences [default: annotation/gold/src/label-studio.jsonl].")),
+    corpus: str = typer.Option("out/corpus", "--corpus", help=(
+        "The corpus build the tasks came from (its documents.jsonl names each report's file).")),
+    src: str | None = typer.Option(None, "--src", help="Folder of *.jsonl markup sources [default: annotation/gold/src]."),
+    out: str | None = typer.Option(None, "--out", help="Folder for the rebuilt exports [default: annotation/gold]."),
+    replace: bool = typer.Option(False, "--replace", help="Overwrite gold lines whose annotation differs (listed)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Report what would be merged; write nothing."),
+) -> None:
+    """Add staged annotations to the gold sources by sentence id, on the ORIGINAL sentence text.
+
+    Clean-text offsets go back to the original text through the corpus OffsetMap; a sentence
+    already in gold is unchanged, or a conflict (listed; --replace overwrites it). Then the
+    exports are rebuilt and the table shows what came in.
+    """
+    from pathlib import Path
+
+    from rich.console import Console
+
+    from annotation.convert import ConversionError
+    from annotation.gold import GOLD_DIR, SRC_DIR, GoldError, gold_stats, load_gold, stats_table
+    from annotation.merge import DEFAULT_INTO, MergeError, merge_staging
+
+    src_dir = Path(src) if src else SRC_DIR
+    out_dir = Path(out) if out else GOLD_DIR
+    into_path = Path(into) if into else src_dir / DEFAULT_INTO.name
+    try:
+        res = merge_staging(staging, src_dir, out_dir, into=into_path, corpus=corpus, replace=replace,
+                            dry_run=dry_run)
+    except (OSError, MergeError, GoldError, ConversionError) as exc:
+        typer.secho(f"{staging}: {exc}", fg="red", err=True)
+        raise typer.Exit(1) from exc
+    verb = "would add" if dry_run else "added"
+    typer.echo(f"{staging}: {verb} {len(res.added)} sentences to {into_path}, "
+               f"{'would replace' if dry_run else 'replaced'} {len(res.replaced)}, {len(res.unchanged)} unchanged "
+               f"(already in gold), {len(res.conflicts)} conflicts, {res.unannotated} unannotated tasks left out.")
+    for conflict in res.conflicts:
+        typer.secho(f"  conflict {conflict}", fg="yellow")
+    if res.conflicts and not replace:
+        typer.secho("Conflicting sentences kept their gold annotation; --replace takes the pulled one.", fg="yellow")
+    console = Console()
+    console.width = max(console.width, 100)
+    if res.came_in:
+        console.print(stats_table(gold_stats(res.came_in), title=f"Came in from {staging}"))
+    if res.written:
+        for source, path in res.written.items():
+            typer.echo(f"rebuilt {source}: {path}")
+        console.print(stats_table(gold_stats(load_gold(out_dir)), title=f"Gold data now ({out_dir})"))
+
+
+@gold_app.command("check")
+def gold_check_cmd(
+    gold: Annotated[list[str] | None, typer.Argument(help="Export files or folders (default: annotation/gold).")] = None,
+) -> None:
+    """Consistency of the gold: one string labelled two ways, spans that break the guidelines' span rules."""
+    from annotation.consistency import check_consistency
+    from annotation.gold import GOLD_DIR, load_gold
+
+    examples = [ex for path in (gold or [GOLD_DIR]) for ex in load_gold(path)]
+    findings = check_consistency(examples)
+    for finding in findings:
+        typer.echo(str(finding))
+    typer.echo(f"{len(findings)} finding(s) in {len(examples)} sentences")
+    raise typer.Exit(1 if findings else 0)
 
 
 @gold_app.command("stats")

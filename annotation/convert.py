@@ -174,7 +174,7 @@ def results_to_example(
     where = where or f"example {example_id!r}"
     spans: list[Span] = []
     region_texts: dict[str, str] = {}
-    pending: list[tuple[str, str, str, str]] = []  # from_id, to_id, direction, label
+    pending: list[tuple[str, str, str, str, bool]] = []  # from_id, to_id, direction, label, labelled
     for n, item in enumerate(results):
         kind = item.get("type")
         if kind == "labels":
@@ -208,24 +208,26 @@ def results_to_example(
                 from_id, to_id = str(item["from_id"]), str(item["to_id"])
             except KeyError as exc:
                 raise ConversionError(f"{where}: relation #{n} lacks {exc.args[0]}") from exc
-            # An empty labels list is how the UI saves a relation nobody named: the only relation is has_value.
-            for label in item.get("labels") or [HAS_VALUE]:
-                pending.append((from_id, to_id, item.get("direction") or "right", label))
+            # An empty labels list is how the UI saves a relation nobody named (the labeling config has no
+            # <Relations>: there is one relation type): it is has_value.
+            labels = item.get("labels") or []
+            for label in labels or [HAS_VALUE]:
+                pending.append((from_id, to_id, item.get("direction") or "right", label, bool(labels)))
         # other result types (choices, textarea…) are not part of the schema: ignored
     by_id = {s.id: s for s in spans}
     relations = []
-    for from_id, to_id, direction, label in pending:
+    for from_id, to_id, direction, label, labelled in pending:
         head, tail = from_id, to_id
         if direction == "left":
             head, tail = to_id, from_id
-        elif direction == "bi":
-            # No arrow: orient it from the program, the only possible head.
-            if (
-                by_id.get(to_id) is not None
-                and by_id[to_id].label == PROGRAM
-                and (by_id.get(from_id) is None or by_id[from_id].label != PROGRAM)
-            ):
-                head, tail = to_id, from_id
+        if (direction == "bi" or not labelled) and (
+            by_id.get(tail) is not None
+            and by_id[tail].label == PROGRAM
+            and (by_id.get(head) is None or by_id[head].label != PROGRAM)
+        ):
+            # No arrow, or an unlabelled (has_value) relation drawn from the figure — the UI draws from
+            # the region picked first: orient it from the program, the only possible head.
+            head, tail = tail, head
         relations.append(Relation(head, tail, label))
     example = Example(id=example_id, text=text, spans=spans, relations=relations, meta=dict(meta or {}))
     return ConvertedResults(example, region_texts)

@@ -21,8 +21,14 @@ def evaluate_cmd(
     data: list[Path] = typer.Option([Path("annotation/gold")], "--data", help="Gold exports or folders."),
     folds: int = typer.Option(0, "--folds", help="Cross-validate by document: retrain the model's recipe K times."),
     out: Path = typer.Option(Path("out/eval"), "--out", help="Report folder (metrics.json, report.md, plots)."),
+    against: Path = typer.Option(None, "--against", help="Compare --model (B) with this model (A) on the same "
+                                 "held-out documents: per-label F1 side by side, bootstrap CI on B − A."),
+    docs: list[str] = typer.Option([], "--docs", help="With --against: the documents to compare on [default: "
+                                   "the gold documents neither model was trained on]."),
 ) -> None:
-    """Score a model or a predictions file against gold: per-label and relation F1, the rule baseline beside it."""
+    """Score a model or a predictions file against gold: per-label and relation F1, the rule baseline beside it.
+
+    With --against A: compare --model B with A on the same held-out documents instead."""
     from rich.console import Console
 
     from evaluation.report import results_table
@@ -36,6 +42,8 @@ def evaluate_cmd(
         raise typer.BadParameter("give exactly one of --model DIR and --predictions FILE.jsonl")
     if folds and model is None:
         raise typer.BadParameter("--folds needs --model (its training arguments are reused)")
+    if against is not None and (model is None or folds):
+        raise typer.BadParameter("--against A compares --model B with A (without --folds)")
     try:
         gold = load_gold(data)
         if model is not None:
@@ -44,6 +52,9 @@ def evaluate_cmd(
         _fail(str(err))
     if not gold:
         _fail(f"no annotated sentences in {', '.join(map(str, data))}")
+    if against is not None:
+        _compare_models(against, model, gold, docs, out)
+        return
     if predictions is not None:
         try:
             pred, unknown = read_prediction_file(predictions, gold)
@@ -79,6 +90,26 @@ def evaluate_cmd(
                                                       for s, r in sy.items()} for p, sy in results.items()},
                                                  indent=2) + "\n", encoding="utf-8")
     console.print(f"reports in {out}")
+
+
+def _compare_models(model_a: Path, model_b: Path, gold, docs: list[str], out: Path) -> None:
+    """`minzheng evaluate --model B --against A`: the table, and compare.json / compare.md in OUT."""
+    from rich.console import Console
+
+    from evaluation.compare import comparison_table, write_comparison
+    from training.promote import PromoteError, check_schema, compare_models, model_info
+
+    try:
+        comparison = compare_models(model_a, model_b, gold, docs or None)
+    except PromoteError as err:
+        _fail(str(err))
+    Console(width=max(Console().width, 120)).print(comparison_table(comparison))
+    for folder in (model_a, model_b):
+        try:
+            check_schema(folder, model_info(folder))
+        except PromoteError as err:
+            typer.secho(f"warning: {err}", fg="yellow", err=True)
+    typer.echo(f"report: {write_comparison(comparison, out)}")
 
 
 class Linker(StrEnum):

@@ -88,3 +88,33 @@ def ner_cmd(
     command = "minzheng train ner " + " ".join(shlex.quote(a) for a in sys.argv[3:])
     write_model_card(folder, command, cross_validation)
     typer.echo(f"model written to {folder}")
+
+
+@app.command("promote")
+def promote_cmd(
+    model: Path = typer.Argument(..., help="The candidate model folder."),
+    to: Path = typer.Option(Path("models/default"), "--to", help="Where it goes (the model `extract` uses)."),
+    data: list[Path] = typer.Option([Path("annotation/gold")], "--data", help="Gold exports or folders."),
+    docs: list[str] = typer.Option([], "--docs", help="Held-out documents to compare on [default: the gold "
+                                   "documents neither model was trained on]."),
+    force: bool = typer.Option(False, "--force", help="Promote even if worse or not comparable (never across "
+                               "schema versions)."),
+    out: Path = typer.Option(Path("out/promote"), "--out", help="Where the comparison report goes."),
+) -> None:
+    """Make MODEL the default: refused if it was trained on another schema version, or if its held-out
+    F1 is lower than the current model's on the same held-out documents. Copied atomically."""
+    from rich.console import Console
+
+    from evaluation.compare import comparison_table, write_comparison
+    from training.data import load_gold
+    from training.promote import promote
+
+    try:
+        gold = load_gold(data)
+        result = promote(model, gold, to=to, docs=docs or None, force=force, log=typer.echo)
+    except (OSError, ValueError) as exc:  # PromoteError, a gold file that is not a full export
+        typer.secho(f"error: {exc}", fg="red", err=True)
+        raise typer.Exit(1) from exc
+    if result.comparison is not None:
+        Console(width=max(Console().width, 120)).print(comparison_table(result.comparison))
+        typer.echo(f"report: {write_comparison(result.comparison, out)}")

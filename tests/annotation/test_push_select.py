@@ -45,7 +45,7 @@ def test_push_select_uncertain_creates_n_tasks_with_predictions(ls_server, ls_cl
     project = find_project(ls_client, project_title)
     tasks = list(ls_client.tasks.list(project=project.id))
     assert len(tasks) == 2
-    assert all(len(t.predictions) == 1 and t.predictions[0].model_version == "default" for t in tasks)
+    assert all(len(t.predictions) == 1 and t.predictions[0].model_version.startswith("default-") for t in tasks)
     assert len({t.data["doc"] for t in tasks}) == 2  # one per document: ⌈2 / 2⌉
     assert all(t.data["uncertainty"] > 0 for t in tasks)
 
@@ -69,3 +69,45 @@ def test_push_select_argument_errors(sentences_path):
     ]:
         r = runner.invoke(app, [*push, *extra])
         assert r.exit_code == 1 and message in r.output, (extra, r.output)
+
+
+def test_push_adds_or_replaces_predictions_on_open_tasks_only(ls_client, sentences_path, project_title,
+                                                              monkeypatch):
+    """A model version's prediction is added where a task has none, replaced where it changed, and left
+    alone where it is the same; annotated tasks are never touched; the project shows the pushed version."""
+    import annotation.sync as sync
+    from annotation.schema import Example, Span
+
+    def fake(label: str):
+        def predict(text: str) -> Example:
+            return Example("x", text, [Span(0, 2, label, "e1", 0.5)])
+        return predict
+
+    logs: list[str] = []
+    push = lambda: sync.push(ls_client, sentences_path, project_title, predictions="fake", log=logs.append)  # noqa: E731
+    monkeypatch.setattr(sync, "load_predictor", lambda _: (fake("PROGRAM"), "fake-1"))
+    first = push()
+    assert (first.created, first.predictions, first.existing_added) == (6, 6, 0)
+    tasks = sync.project_tasks(ls_client, first.project_id)
+    annotated = next(iter(tasks.values()))
+    ls_client.annotations.create(id=annotated.id, result=[], was_cancelled=False)
+
+    again = push()  # same version, same output: nothing to do
+    assert (again.created, again.existing_added, again.existing_replaced, again.annotated_left) == (0, 0, 0, 1)
+    monkeypatch.setattr(sync, "load_predictor", lambda _: (fake("COUNT"), "fake-1"))
+    changed = push()  # same version, other output: replaced on the five open tasks
+    assert (changed.existing_added, changed.existing_replaced) == (0, 5)
+    monkeypatch.setattr(sync, "load_predictor", lambda _: (fake("UNIT"), "fake-2"))
+    newer = push()  # a new version: added beside the old one
+    assert (newer.existing_added, newer.existing_replaced) == (5, 0)
+
+    predictions = ls_client.predictions.list(project=first.project_id)
+    by_task: dict[int, list] = {}
+    for p in predictions:
+        by_task.setdefault(int(p.task), []).append(p)
+    assert len(by_task[annotated.id]) == 1 and by_task[annotated.id][0].result[0]["value"]["labels"] == ["PROGRAM"]
+    for task_id, preds in by_task.items():
+        if task_id != annotated.id:
+            assert sorted((p.model_version, p.result[0]["value"]["labels"][0]) for p in preds) == [
+                ("fake-1", "COUNT"), ("fake-2", "UNIT")]
+    assert ls_client.projects.get(id=first.project_id).model_version == "fake-2"

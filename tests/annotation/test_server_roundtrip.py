@@ -184,7 +184,7 @@ def test_push_updates_changed_config_and_rejects_model_dir(
     res = push(ls_client, sentences_path, project_title=project_title)
     assert res.project_id == project.id and res.config_updated and not res.project_created
     assert res.predictions == 0
-    assert "has_value" in ls_client.projects.get(id=project.id).label_config
+    assert '<Label value="UNIT"' in ls_client.projects.get(id=project.id).label_config  # the full config now
 
     monkeypatch.setitem(sys.modules, "inference", None)  # an install without the inference stage
     with pytest.raises(SyncError, match="inference stage"):
