@@ -149,7 +149,7 @@ def push_cmd(
 @app.command("pull")
 def pull_cmd(
     out: str | None = typer.Option(None, "--out", help=(
-        "Where to write the full JSON export [default: annotation/staging/PROJECT.json]. Not the gold "
+        "Where to write the full JSON export (default: annotation/staging/PROJECT.json). Not the gold "
         "folder: `annotate gold merge` adds staged annotations to gold.")),
     project: str = typer.Option("minzheng", "--project", help="Label Studio project title or id."),
     text_field: str = typer.Option("text", "--text-field", help="Task data key holding the sentence."),
@@ -234,7 +234,7 @@ def gold_build_cmd(
 def gold_merge_cmd(
     staging: str = typer.Argument(..., help="A pulled export (annotation/staging/NAME.json)."),
     into: str | None = typer.Option(None, "--into", help=(
-        "Gold source file for new sentences [default: annotation/gold/src/label-studio.jsonl].")),
+        "Gold source file for new sentences (default: annotation/gold/src/label-studio.jsonl).")),
     corpus: str = typer.Option("out/corpus", "--corpus", help=(
         "The corpus build the tasks came from (its documents.jsonl names each report's file).")),
     src: str | None = typer.Option(None, "--src", help="Folder of *.jsonl markup sources [default: annotation/gold/src]."),

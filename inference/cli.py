@@ -23,8 +23,8 @@ def evaluate_cmd(
     out: Path = typer.Option(Path("out/eval"), "--out", help="Report folder (metrics.json, report.md, plots)."),
     against: Path = typer.Option(None, "--against", help="Compare --model (B) with this model (A) on the same "
                                  "held-out documents: per-label F1 side by side, bootstrap CI on B − A."),
-    docs: list[str] = typer.Option([], "--docs", help="With --against: the documents to compare on [default: "
-                                   "the gold documents neither model was trained on]."),
+    docs: list[str] = typer.Option([], "--docs", help="With --against: the documents to compare on (default: "
+                                   "the gold documents neither model was trained on)."),
 ) -> None:
     """Score a model or a predictions file against gold: per-label and relation F1, the rule baseline beside it.
 

@@ -95,8 +95,8 @@ def promote_cmd(
     model: Path = typer.Argument(..., help="The candidate model folder."),
     to: Path = typer.Option(Path("models/default"), "--to", help="Where it goes (the model `extract` uses)."),
     data: list[Path] = typer.Option([Path("annotation/gold")], "--data", help="Gold exports or folders."),
-    docs: list[str] = typer.Option([], "--docs", help="Held-out documents to compare on [default: the gold "
-                                   "documents neither model was trained on]."),
+    docs: list[str] = typer.Option([], "--docs", help="Held-out documents to compare on (default: the gold "
+                                   "documents neither model was trained on)."),
     force: bool = typer.Option(False, "--force", help="Promote even if worse or not comparable (never across "
                                "schema versions)."),
     out: Path = typer.Option(Path("out/promote"), "--out", help="Where the comparison report goes."),
