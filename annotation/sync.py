@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -295,17 +294,7 @@ def rank_uncertain(rows: list[dict[str, Any]], predictor, strategy: str = "entro
     scores = active.uncertainty(predictor, [r["text"] for r in pool], strategy)
     by_id = {str(r["id"]): round(s, 6) for r, s in zip(pool, scores, strict=True)}
     n = len(pool) if n is None else n
-    docs = [str(r.get("doc", "")) for r in pool]
-    sizes = Counter(docs)
-    cap = active.document_cap(list(sizes.values()), n)
-    taken: Counter = Counter()
-    chosen = []
-    for i in sorted(range(len(pool)), key=lambda i: (-scores[i], i)):
-        if len(chosen) == n:
-            break
-        if taken[docs[i]] < cap:
-            taken[docs[i]] += 1
-            chosen.append({**pool[i], UNCERTAINTY: by_id[str(pool[i]["id"])]})
+    chosen = [{**pool[i], UNCERTAINTY: by_id[str(pool[i]["id"])]} for i in active.take_capped(pool, scores, n)]
     return chosen, by_id
 
 

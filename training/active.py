@@ -93,19 +93,25 @@ def select_uncertain(model, rows: Sequence[Row], n: int, strategy: str = "entrop
         return []
     pool = unique_texts(rows)
     scores = uncertainty(model, [r["text"] for r in pool], strategy)
+    return [{**pool[i], "uncertainty": round(scores[i], 6)} for i in take_capped(pool, scores, n, per_doc_cap)]
+
+
+def take_capped(pool: Sequence[Row], scores: Sequence[float], n: int, per_doc_cap: int | None = None) -> list[int]:
+    """Indices of the `n` highest-scoring rows, passing over a row whose document reached its cap
+    (by default the smallest cap that can still fill n); ties keep the input order."""
     docs = [str(r.get("doc", "")) for r in pool]
     sizes: dict[str, int] = defaultdict(int)
     for d in docs:
         sizes[d] += 1
     cap = per_doc_cap if per_doc_cap is not None else document_cap(list(sizes.values()), n)
     taken: dict[str, int] = defaultdict(int)
-    chosen = []
+    chosen: list[int] = []
     for i in sorted(range(len(pool)), key=lambda i: (-scores[i], i)):
         if len(chosen) == n:
             break
         if taken[docs[i]] < cap:
             taken[docs[i]] += 1
-            chosen.append({**pool[i], "uncertainty": round(scores[i], 6)})
+            chosen.append(i)
     return chosen
 
 

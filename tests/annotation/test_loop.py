@@ -15,8 +15,6 @@ import shutil
 import time
 from pathlib import Path
 
-import pytest
-import yaml
 from transformers import TrainingArguments
 from typer.testing import CliRunner
 
@@ -89,19 +87,6 @@ def invoke(*args: str, code: int = 0) -> str:
     result = CliRunner().invoke(app, list(args))
     assert result.exit_code == code, f"minzheng {' '.join(args)} → {result.exit_code}\n{result.output}"
     return result.output
-
-
-@pytest.fixture(scope="module")
-def tiny_base(tmp_path_factory):
-    from training.base import init_base
-
-    tmp = tmp_path_factory.mktemp("loop-base")
-    cfg = tmp / "tiny.yaml"
-    cfg.write_text(yaml.safe_dump({"vocab": "gb2312", "hidden_size": 32, "num_hidden_layers": 1,
-                                   "num_attention_heads": 2, "intermediate_size": 64,
-                                   "max_position_embeddings": 256, "hidden_dropout_prob": 0.0,
-                                   "attention_probs_dropout_prob": 0.0, "seed": 1}))
-    return init_base(tmp / "base", cfg)
 
 
 def test_the_weekly_loop(ls_server, ls_client, project_title, tmp_path, tiny_base):

@@ -1,4 +1,4 @@
-"""A tiny base model (1 layer, width 32) built once per session for the training tests."""
+"""A tiny base model (1 layer, width 32) built once per session for the tests that train (training, the annotation loop)."""
 
 import pytest
 import yaml
