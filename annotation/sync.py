@@ -27,6 +27,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from annotation import active
 from annotation.schema import SCHEMA_VERSION, Example
 
 DEFAULT_PROJECT = "minzheng"
@@ -35,7 +36,8 @@ STAGING_DIR = Path(__file__).with_name("staging")
 SENTENCE_ID = "sentence_id"
 IMPORT_BATCH = 500
 MAX_TITLE = 50
-MODEL_PREDICTIONS_MISSING = "model predictions need the inference stage (inference.load_predictor), which cannot be imported"
+MODEL_PREDICTIONS_MISSING = ("model predictions need a model loader: run through the `minzheng` command, or call "
+                             "annotation.sync.register_model_loader(inference.load_predictor) first")
 SELECTIONS = ("uncertain", "random")
 #: Task data key of the active-learning score (a Data Manager column).
 UNCERTAINTY = "uncertainty"
@@ -190,6 +192,17 @@ def model_version_of(model_dir: Path) -> str:
     return f"{model_dir.name}-{digest.hexdigest()[:8]}"
 
 
+#: How a model folder becomes a predictor. The front door (minzheng/cli.py) registers the inference
+#: stage's loader here, so this stage never imports a later one.
+_MODEL_LOADER: Callable[[Path], Predictor] | None = None
+
+
+def register_model_loader(loader: Callable[[Path], Predictor] | None) -> None:
+    """Set the function that loads `--predictions MODEL_DIR` (None: model predictions unavailable)."""
+    global _MODEL_LOADER
+    _MODEL_LOADER = loader
+
+
 def load_predictor(predictions: str | None) -> tuple[Predictor | None, str | None]:
     """(predictor, model_version) for None, "rules" or a MODEL_DIR."""
     if predictions is None:
@@ -203,11 +216,7 @@ def load_predictor(predictions: str | None) -> tuple[Predictor | None, str | Non
     model_dir = Path(predictions)
     if not model_dir.exists():
         raise SyncError(f"No model at {model_dir} (--predictions takes 'rules' or a model folder).")
-    try:
-        import inference  # the inference stage loads the model (training.predict.FigureModel)
-    except ImportError as exc:
-        raise SyncError(MODEL_PREDICTIONS_MISSING) from exc
-    loader = getattr(inference, "load_predictor", None)
+    loader = _MODEL_LOADER
     if loader is None:
         raise SyncError(MODEL_PREDICTIONS_MISSING)
     predictor = loader(model_dir)
@@ -272,22 +281,13 @@ def check_selection(select: str | None, n: int | None, predictions: str | None, 
             raise SyncError(f"--strategy must be entropy or margin, not {strategy!r}")
 
 
-def _active():
-    try:
-        import training.active as active
-    except ImportError as exc:
-        raise SyncError("--select needs the training stage (training.active), which cannot be imported") from exc
-    return active
-
-
 def rank_uncertain(rows: list[dict[str, Any]], predictor, strategy: str = "entropy",
                    n: int | None = None) -> tuple[list[dict[str, Any]], dict[str, float]]:
     """(the n most uncertain rows, most uncertain first; every row's score by id).
 
-    The scores come from training.active.uncertainty; the choice follows
-    training.active.select_uncertain: each exact text once, at most the smallest cap per
+    The scores come from annotation.active.uncertainty; the choice follows
+    annotation.active.select_uncertain: each exact text once, at most the smallest cap per
     document that can still fill n."""
-    active = _active()
     if not hasattr(predictor, "encode"):
         raise SyncError("--select uncertain needs a model whose tag probabilities can be read (FigureModel)")
     pool = active.unique_texts(rows)
@@ -300,9 +300,9 @@ def rank_uncertain(rows: list[dict[str, Any]], predictor, strategy: str = "entro
 
 def select_rows(rows: list[dict[str, Any]], select: str, n: int, predictor, strategy: str = "entropy",
                 seed: int = 0) -> list[dict[str, Any]]:
-    """N of `rows` by the model's uncertainty or at random (training.active, imported only here)."""
+    """N of `rows` by the model's uncertainty or at random (annotation.active)."""
     if select == "random":
-        return _active().select_random(rows, n, seed)
+        return active.select_random(rows, n, seed)
     return rank_uncertain(rows, predictor, strategy, n)[0]
 
 

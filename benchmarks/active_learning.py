@@ -4,7 +4,7 @@ Test set: the real sentences of document 004 plus a fixed 20 % of the written
 documents (whole documents, seed 42). Pool: every other gold sentence, whose gold
 annotation stands in for the annotator. Both strategies start from the same random
 seed set; each round adds --step sentences chosen by the strategy (uncertain: the
-current model's training.active.select_uncertain; random: select_random), retrains
+current model's annotation.active.select_uncertain; random: select_random), retrains
 a small model from the same freshly initialised base (2 layers, width 128) and
 scores strict entity micro F1 on the test set.
 
@@ -32,8 +32,8 @@ import yaml  # noqa: E402
 from transformers import TrainingArguments  # noqa: E402
 from transformers.utils import logging as hf_logging  # noqa: E402
 
+from annotation.active import select_random, select_uncertain  # noqa: E402
 from evaluation.scoring import score_entities  # noqa: E402
-from training.active import select_random, select_uncertain  # noqa: E402
 from training.base import init_base  # noqa: E402
 from training.data import load_gold, to_clean_examples  # noqa: E402
 from training.ner import DataArguments, ModelArguments  # noqa: E402

@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 import os
 import stat
-import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from annotation import sync
 from annotation.convert import example_to_results, task_to_example
 from annotation.rules import RuleAnnotator
 from annotation.schema import AMOUNT, COUNT, HAS_VALUE, PERCENT, PROGRAM, UNIT, Example, Relation, Span
@@ -186,8 +186,8 @@ def test_push_updates_changed_config_and_rejects_model_dir(
     assert res.predictions == 0
     assert '<Label value="UNIT"' in ls_client.projects.get(id=project.id).label_config  # the full config now
 
-    monkeypatch.setitem(sys.modules, "inference", None)  # an install without the inference stage
-    with pytest.raises(SyncError, match="inference stage"):
+    monkeypatch.setattr(sync, "_MODEL_LOADER", None)  # used as a library, without the front door's loader
+    with pytest.raises(SyncError, match="model loader"):
         push(ls_client, sentences_path, project_title=project_title, predictions=str(tmp_path))
 
 

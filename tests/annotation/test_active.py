@@ -1,4 +1,4 @@
-"""training.active: uncertainty scores, the per-document cap, duplicates, random draws."""
+"""annotation.active: uncertainty scores, the per-document cap, duplicates, random draws."""
 
 import math
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from transformers import TrainingArguments
 
+from annotation.active import document_cap, select_random, select_uncertain, token_uncertainty, uncertainty
 from annotation.markup import parse_markup
-from training.active import document_cap, select_random, select_uncertain, token_uncertainty, uncertainty
 from training.data import to_clean_example
 from training.ner import DataArguments, ModelArguments
 from training.pipeline import train_model
