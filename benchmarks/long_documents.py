@@ -128,8 +128,11 @@ def main() -> None:
     rss_ratio = runs[1]["peak_rss_mib"] / runs[0]["peak_rss_mib"]
     time_ratio = runs[1]["us_per_char"] / runs[0]["us_per_char"]
     cpu_ratio = runs[1]["cpu_us_per_char"] / runs[0]["cpu_us_per_char"]
-    print(f"peak RSS {args.large:g} MB / {args.small:g} MB: {rss_ratio:.2f} (target ≤ 1.5) — "
-          f"{'OK' if rss_ratio <= 1.5 else 'ABOVE TARGET'}")
+    if args.corpus_only:  # the text itself is held, ~60 bytes a character: linear, no model to dwarf it
+        print(f"peak RSS {args.large:g} MB / {args.small:g} MB: {rss_ratio:.2f} (the target is for extraction)")
+    else:
+        print(f"peak RSS {args.large:g} MB / {args.small:g} MB: {rss_ratio:.2f} (target ≤ 1.5) — "
+              f"{'OK' if rss_ratio <= 1.5 else 'ABOVE TARGET'}")
     print(f"time per character {args.large:g} MB / {args.small:g} MB: {time_ratio:.2f} wall, {cpu_ratio:.2f} CPU "
           "(flat ≈ 1; CPU time is the fairer one on a shared machine)")
     if args.json:
