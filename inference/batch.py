@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -141,11 +142,15 @@ def read_all(paths: Sequence[Path], failed: list[tuple[str, str]]) -> Iterator[R
     """The documents that can be read; the others go into `failed` as (path, reason)."""
     for path in paths:
         try:
-            yield read_document(path)
+            document = read_document(path)
         except ReadError as err:
             failed.append((str(path), str(err)))
         except OSError as err:
             failed.append((str(path), f"cannot read: {err}"))
+        else:
+            for warning in document.warnings:  # e.g. undecodable bytes replaced (each names the file)
+                print(f"warning: {warning}", file=sys.stderr)
+            yield document
 
 
 def file_chunks(files: Sequence[Path], size: int | None = None) -> list[list[Path]]:

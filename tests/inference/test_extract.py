@@ -128,3 +128,12 @@ def test_spacy_factory():
     assert {e.label_ for e in doc.ents} <= set(LABELS)
     assert "5126" in {e.text for e in doc.ents}
     assert any(f["figure"] == "27.482万" and f["value"] == "274820" for f in doc._.facts)
+
+
+def test_extract_warns_about_replaced_bytes_and_keeps_the_file(tmp_path):
+    bad = Path(__file__).resolve().parents[1] / "fixtures" / "bad_inputs" / "corpus" / "stray_gbk_byte.txt"
+    out = tmp_path / "facts.jsonl"
+    result = CliRunner().invoke(app, ["extract", str(bad), "--out", str(out), "--show", "0"])
+    assert result.exit_code == 0, result.output
+    assert "undecodable byte" in result.output and "stray_gbk_byte.txt" in result.output
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 1  # the document is kept
