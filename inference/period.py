@@ -99,8 +99,8 @@ def _period(m: re.Match, source: str, clean_offset: int, original: str,
     return ReportPeriod(label, year, code, original[start:end], start, end, source)
 
 
-def _lines(text: str):
-    """(offset, line) of the non-empty lines, stripped."""
+def stripped_lines(text: str):
+    """(offset, line) of the non-empty lines, stripped (the period and place finders both read lines)."""
     pos = 0
     for raw in text.split("\n"):
         stripped = raw.strip()
@@ -120,7 +120,7 @@ def _reported(line: str, matches: list[re.Match]) -> re.Match | None:
 def find_period(clean: str, original: str, to_original: Callable[[int, int], tuple[int, int]]) -> ReportPeriod | None:
     """The report's period, or None when it states none. `clean` is the cleaned text (simplified,
     half-width), `to_original` maps a clean span to the original one (CleanDocument.to_original)."""
-    for n, (offset, line) in enumerate(_lines(clean)):
+    for n, (offset, line) in enumerate(stripped_lines(clean)):
         if n >= TITLE_LINES:
             break
         if len(line) <= TITLE_MAX_CHARS and _TITLE_WORDS.search(line) and not _NOT_TITLE.match(line) \
@@ -137,7 +137,7 @@ def find_period(clean: str, original: str, to_original: Callable[[int, int], tup
     for m in periods(head):
         if m["until"]:
             return _period(m, "as_of", 0, original, to_original)
-    for offset, line in _lines(head):
+    for offset, line in stripped_lines(head):
         if (m := PERIOD.match(line)) is not None and m["ytok"]:
             return _period(m, "opening", offset, original, to_original)
     return None

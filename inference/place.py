@@ -16,6 +16,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
+from inference.period import stripped_lines
+
 _HAN = "\u4e00-\u9fff"
 _SUFFIX = r"自治州|自治县|自治旗|自治区|地区|新区|省|市|州|县|区|旗|盟"
 LEVELS = {"province": ("省", "自治区"), "city": ("市", "州", "盟", "地区", "自治州"),
@@ -59,19 +61,10 @@ def _is_place(name: str) -> bool:
     return len(stem) >= 2 and not _NOT_A_PLACE.search(stem) and not re.search(rf"[^{_HAN}]", name)
 
 
-def _lines(text: str):
-    pos = 0
-    for raw in text.split("\n"):
-        stripped = raw.strip()
-        if stripped:
-            yield pos + raw.index(stripped), stripped
-        pos += len(raw) + 1
-
-
 def find_place(clean: str, original: str, to_original: Callable[[int, int], tuple[int, int]]) -> ReportPlace | None:
     """The report's county or city, or None when the text names none."""
     issuers: list[tuple[int, int, str, int]] = []  # (line number, clean start, name, clean end)
-    for n, (offset, line) in enumerate(_lines(clean)):
+    for n, (offset, line) in enumerate(stripped_lines(clean)):
         m = _ISSUER.match(line)
         if m and _is_place(m["name"]):
             issuers.append((n, offset + m.start("name"), m["name"], offset + m.end("name")))
