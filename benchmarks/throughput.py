@@ -90,9 +90,14 @@ def run_minzheng(model_dir: str, sentences: list[str], batch_size: int, per_doc:
 
 
 def run_pipeline(model_dir: str, sentences: list[str], batch_size: int) -> dict:
-    from transformers import BertForTokenClassification, pipeline
+    from transformers import pipeline
 
-    model, info = BertForTokenClassification.from_pretrained(model_dir, output_loading_info=True)
+    from training.model import BertForFigureTagging
+
+    # The model class itself, so that every weight runs (BERT, the LAC branch, the classifier); the pipeline
+    # passes no feature ids, so only the feature embeddings sit idle.
+    model, info = BertForFigureTagging.from_pretrained(model_dir, output_loading_info=True)
+    transformers_logging.set_verbosity_error()  # "not supported for token-classification": it is a token classifier
     clf = pipeline("token-classification", model=model.eval(), tokenizer=load_tokenizer(model_dir),
                    aggregation_strategy="simple", device=-1)
     clf(sentences[:batch_size], batch_size=batch_size)  # warm-up

@@ -113,9 +113,12 @@ def _bigrams(text: str) -> frozenset[str]:
     return frozenset(text[i : i + 2] for i in range(len(text) - 1)) or frozenset([text])
 
 
-def similarity(surface: str, name: str) -> float:
-    """Dice of character bigrams; a name written inside the surface scores at least 0.5 + its share / 2."""
-    a, b = _bigrams(surface), _bigrams(name)
+def similarity(surface: str, name: str, surface_bigrams: frozenset[str] | None = None,
+               name_bigrams: frozenset[str] | None = None) -> float:
+    """Dice of character bigrams; a name written inside the surface scores at least 0.5 + its share / 2.
+    The bigram sets may be passed in when already known (nearest() scores one surface against every name)."""
+    a = surface_bigrams if surface_bigrams is not None else _bigrams(surface)
+    b = name_bigrams if name_bigrams is not None else _bigrams(name)
     score = 2 * len(a & b) / (len(a) + len(b))
     if name and name in surface:
         score = max(score, 0.5 + 0.5 * len(name) / len(surface))
@@ -140,6 +143,7 @@ class Taxonomy:
         self.path = path
         self._lookup: dict[str, tuple[str, str, str]] = {}   # normalised name -> (id, how, name)
         self._names: list[tuple[str, str, frozenset[str]]] = []  # (simplified name, id, bigrams)
+        self._matched: dict[tuple[str, str], ProgramMatch] = {}  # match() results: reports repeat their programs
         defined: dict[str, Program] = {}
         for p in programs:
             for how, names in (("exact", (p.name, *traditional_forms([p.name]))),
@@ -247,8 +251,9 @@ class Taxonomy:
         and scores MIN_SCORE, the more specific program wins (半失能特困…集中供养服务中心 -> 集中供养)."""
         if not surface:
             return NO_MATCH
-        scored = sorted(((similarity(surface, key), len(key), -i, pid, key)
-                         for i, (key, pid, _) in enumerate(self._names)), reverse=True)
+        grams = _bigrams(surface)
+        scored = sorted(((similarity(surface, key, grams, key_grams), len(key), -i, pid, key)
+                         for i, (key, pid, key_grams) in enumerate(self._names)), reverse=True)
         score, _, _, pid, key = scored[0]
         for s, _, _, other, other_key in scored[1:]:
             if s < MIN_SCORE:
@@ -259,6 +264,15 @@ class Taxonomy:
 
     def match(self, written: str, simplified_form: str = "") -> ProgramMatch:
         """Map a program name (as written; its cleaned simplified form if known) onto the taxonomy."""
+        key = (written, simplified_form)
+        found = self._matched.get(key)
+        if found is None:
+            if len(self._matched) >= 100_000:  # bounded: a run over thousands of reports must not grow
+                self._matched.clear()
+            found = self._matched[key] = self._match(written, simplified_form)
+        return found
+
+    def _match(self, written: str, simplified_form: str) -> ProgramMatch:
         plain = normalize_name(written) if written else ""
         simple = normalize_name(simplified_form) if simplified_form else simplified(plain)
         keys = list(dict.fromkeys(k for k in (plain, simple) if k))

@@ -109,7 +109,19 @@ def _allowed_transitions() -> np.ndarray:
     return allowed
 
 
-_ALLOWED = None
+def _transition_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(trans, forced, start_ok): log transition scores (0 or -inf); the same when the previous tag must be
+    continued (only its I- tag may follow); which tags may open a sequence."""
+    trans = np.where(_allowed_transitions(), 0.0, -np.inf)
+    forced = np.full_like(trans, -np.inf)
+    for t, c in enumerate(_continuation()):
+        forced[t, c] = trans[t, c]
+    start_ok = np.array([not t.startswith("I-") for t in BIO])
+    return trans, forced, start_ok
+
+
+_TABLES: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+_IDENTITY = np.where(np.eye(len(BIO), dtype=bool), 0.0, -np.inf)
 
 
 def _continuation() -> np.ndarray:
@@ -127,38 +139,55 @@ def viterbi_tags(probs: np.ndarray, mask: Sequence[bool], begin_ok: np.ndarray |
     begin_ok / must_continue (masked positions × tags, training/constraints.py) add
     position-dependent rules: a tag may not stand where begin_ok is False, and a tag
     where must_continue is True must be followed by the I- tag of its label.
+    Positions outside the mask keep their argmax.
     """
-    global _ALLOWED
-    if _ALLOWED is None:
-        _ALLOWED = _allowed_transitions()
-    out = probs.argmax(-1).copy()
-    idx = [i for i, m in enumerate(mask) if m]
-    if not idx:
-        return out
-    logp = np.log(np.clip(probs[idx], 1e-12, 1.0))
-    if begin_ok is not None:
-        logp = np.where(begin_ok, logp, -np.inf)
-    trans = np.where(_ALLOWED, 0.0, -np.inf)
-    cont = _continuation()
-    start_ok = np.array([not t.startswith("I-") for t in BIO])
-    score = np.where(start_ok, logp[0], -np.inf)
-    back = np.zeros((len(idx), len(BIO)), dtype=int)
-    for k in range(1, len(idx)):
-        step = trans
-        if must_continue is not None and must_continue[k - 1].any():
-            step = trans.copy()
-            for t in np.flatnonzero(must_continue[k - 1]):
-                keep = step[t, cont[t]]
-                step[t, :] = -np.inf
-                step[t, cont[t]] = keep
-        cand = score[:, None] + step
-        back[k] = cand.argmax(0)
-        score = cand.max(0) + logp[k]
-    if must_continue is not None:
-        score = np.where(must_continue[-1], -np.inf, score)
-    best = [int(score.argmax())]
-    for k in range(len(idx) - 1, 0, -1):
-        best.append(int(back[k, best[-1]]))
-    for i, tag in zip(idx, reversed(best), strict=True):
-        out[i] = tag
-    return out
+    return viterbi_batch([(probs, mask, begin_ok, must_continue)])[0]
+
+
+def viterbi_batch(items: Sequence[tuple[np.ndarray, Sequence[bool], np.ndarray | None, np.ndarray | None]]
+                  ) -> list[np.ndarray]:
+    """`viterbi_tags` for many sequences at once: one numpy step per position for the whole batch
+    instead of one per position per sequence (decoding was a fifth of an extraction run).
+    Items are (probs, mask, begin_ok, must_continue); give sequences of similar length together."""
+    global _TABLES
+    if _TABLES is None:
+        _TABLES = _transition_tables()
+    trans, forced, start_ok = _TABLES
+    n = len(BIO)
+    outs = [np.asarray(probs).argmax(-1) for probs, *_ in items]
+    chosen = [np.flatnonzero(np.asarray(mask, dtype=bool)) for _, mask, _, _ in items]
+    rows = [b for b, idx in enumerate(chosen) if len(idx)]
+    if not rows:
+        return outs
+    lengths = np.array([len(chosen[b]) for b in rows])
+    width = int(lengths.max())
+    logp = np.zeros((len(rows), width, n))
+    must = np.zeros((len(rows), width, n), dtype=bool)
+    for r, b in enumerate(rows):
+        probs, _, begin_ok, must_continue = items[b]
+        lp = np.log(np.clip(np.asarray(probs)[chosen[b]], 1e-12, 1.0))
+        if begin_ok is not None:
+            lp = np.where(begin_ok, lp, -np.inf)
+        logp[r, : lengths[r]] = lp
+        if must_continue is not None:
+            must[r, : lengths[r]] = must_continue
+    # One transition table per (row, position): rows whose tag must be continued use `forced`, and
+    # positions past a row's end the identity (score carried unchanged, and read back unchanged).
+    steps = np.where(must[:, :-1, :, None], forced, trans)
+    steps[np.arange(width - 1)[None, :] >= lengths[:, None] - 1] = _IDENTITY
+    score = np.where(start_ok, logp[:, 0], -np.inf)
+    back = np.zeros((len(rows), width, n), dtype=np.intp)
+    for k in range(1, width):
+        cand = score[:, :, None] + steps[:, k - 1]  # rows × previous × next
+        back[:, k] = cand.argmax(1)
+        score = cand.max(1) + logp[:, k]
+    score = np.where(must[np.arange(len(rows)), lengths - 1], -np.inf, score)
+    path = np.zeros((len(rows), width), dtype=np.intp)
+    path[:, -1] = score.argmax(-1)
+    every = np.arange(len(rows))
+    for k in range(width - 1, 0, -1):
+        path[:, k - 1] = back[every, k, path[:, k]]
+    for r, b in enumerate(rows):
+        outs[b] = outs[b].copy()
+        outs[b][chosen[b]] = path[r, : lengths[r]]
+    return outs

@@ -11,6 +11,7 @@ character (special tokens and padding get 0).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from annotation.rules import RuleAnnotator, find_figures, find_programs
 from annotation.schema import bio_labels
@@ -32,6 +33,7 @@ FEATURE_SIZES = (len(_CLASSES) + 4, len(RULE_TAGS) + 1, 4)
 _rules = RuleAnnotator()
 
 
+@lru_cache(maxsize=1 << 16)  # a few thousand distinct characters in practice; looked up once per character
 def char_class(ch: str) -> int:
     for i, chars in enumerate(_CLASSES):
         if ch in chars:

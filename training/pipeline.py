@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 def fit_relation_head(model: FigureModel, train: Sequence[Example], seed: int):
     """Relation head on gold entities of the training sentences, features from `model`'s encoder."""
-    encoded = model.encode([e.text for e in train])
+    encoded = model.encode([e.text for e in train], hidden=True)
     batches = [make_pairs(e.text, e.spans, enc.hidden, enc.offsets) for e, enc in zip(train, encoded, strict=True)]
     return train_relation_head(batches, train, model.ner.config.hidden_size, seed=seed)
 

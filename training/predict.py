@@ -19,7 +19,7 @@ import torch
 
 from annotation.rules import link_figures
 from annotation.schema import PROGRAM, Example, Relation, Span
-from training.align import decode_spans, token_view, viterbi_tags
+from training.align import LABEL2ID, TokenView, decode_spans, viterbi_batch
 from training.base import load_tokenizer
 from training.constraints import check_constraints, span_constraints
 from training.features import token_features
@@ -38,7 +38,7 @@ class Encoded:
     offsets: list[tuple[int, int]]
     word_starts: list[bool | None]
     probs: np.ndarray
-    hidden: torch.Tensor
+    hidden: torch.Tensor | None  # only when the relation head links (linker 'model')
 
 
 class FigureModel:
@@ -52,6 +52,7 @@ class FigureModel:
         self.tokenizer = tokenizer
         self.relation_head = relation_head
         self.max_length = max_length
+        self._backend = None  # the Rust tokenizer, unwrapped (tokenize())
         self.linker = linker or (relation_head.config.linker if relation_head else "heuristic")
         if self.linker == "model" and relation_head is None:
             raise ValueError("linker 'model' needs a relation head (relation_head.pt) in the model folder")
@@ -94,42 +95,94 @@ class FigureModel:
         longest training sentence (200 characters): later position embeddings were never trained."""
         return min(self.max_length - 2, 200)
 
+    def tokenize(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[TokenView]]:
+        """(input ids, attention mask) padded to the longest text, and each text's token offsets and
+        first-piece flags — straight from the Rust tokenizer: the transformers wrapper spent more time
+        converting offsets than the tokenizer spent tokenising."""
+        if self._backend is None:  # a private copy: the wrapper re-configures its own before every call
+            from tokenizers import Tokenizer
+
+            self._backend = Tokenizer.from_str(self.tokenizer.backend_tokenizer.to_str())
+            self._backend.no_padding()
+            self._backend.no_truncation()
+        encodings = [self._backend.encode(t) for t in texts]  # encode_batch's threads fight torch's for 2 cores
+        width = max(len(e.ids) for e in encodings)
+        ids = np.full((len(texts), width), self.tokenizer.pad_token_id or 0, dtype=np.int64)
+        mask = np.zeros((len(texts), width), dtype=np.int64)
+        views = []
+        for row, e in enumerate(encodings):
+            ids[row, : len(e.ids)] = e.ids
+            mask[row, : len(e.ids)] = 1
+            words = e.word_ids
+            starts = [None if w is None else (k == 0 or w != words[k - 1]) for k, w in enumerate(words)]
+            views.append(TokenView(e.offsets, starts))
+        return ids, mask, views
+
     @torch.no_grad()
-    def encode(self, texts: Sequence[str], batch_size: int = 32) -> list[Encoded]:
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    def encode(self, texts: Sequence[str], batch_size: int = 32, hidden: bool | None = None) -> list[Encoded]:
+        """Tag probabilities of each text, and its last hidden states when `hidden` (default: when the
+        relation head links; the heuristic linker needs none, and they were ~1 KB a character)."""
         out: list[Encoded | None] = [None] * len(texts)
-        for b in range(0, len(order), batch_size):
-            idx = order[b : b + batch_size]
+        hidden_needed = self.linker == "model" if hidden is None else hidden
+        for idx in token_batches([len(t) for t in texts], batch_size):
             batch = [texts[i] for i in idx]
-            enc = self.tokenizer(batch, padding=True, truncation=False, return_offsets_mapping=True,
-                                 return_tensors="pt")
-            if enc["input_ids"].shape[1] > self.max_length:
+            ids, mask, views = self.tokenize(batch)
+            if ids.shape[1] > self.max_length:
                 raise ValueError(f"a text of {max(map(len, batch))} characters exceeds the model window")
-            feature_ids = torch.zeros(*enc["input_ids"].shape, len(self.ner.config.feature_sizes), dtype=torch.long)
-            for row, text in enumerate(batch):
-                view = token_view(enc, row)
-                feature_ids[row] = torch.tensor(token_features(text, view.offsets))
+            features = np.zeros((*ids.shape, len(self.ner.config.feature_sizes)), dtype=np.int64)
+            for row, (text, view) in enumerate(zip(batch, views, strict=True)):
+                features[row, : len(view.offsets)] = token_features(text, view.offsets)
             if self.onnx is not None:
-                logits, hidden = self.onnx(enc["input_ids"], enc["attention_mask"], feature_ids)
+                logits, states = self.onnx(torch.from_numpy(ids), torch.from_numpy(mask), torch.from_numpy(features))
             else:
-                result = self.ner(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"],
-                                  feature_ids=feature_ids, output_hidden_states=True)
-                logits, hidden = result.logits, result.hidden_states[-1]
+                result = self.ner(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask),
+                                  feature_ids=torch.from_numpy(features), output_hidden_states=hidden_needed)
+                logits, states = result.logits, result.hidden_states[-1] if hidden_needed else None
             probs = torch.softmax(logits, -1).numpy()
-            for row, i in enumerate(idx):
-                n = int(enc["attention_mask"][row].sum())
-                view = token_view(enc, row)
-                out[i] = Encoded(texts[i], view.offsets[:n], view.word_starts[:n], probs[row, :n], hidden[row, :n])
+            for row, (i, view) in enumerate(zip(idx, views, strict=True)):
+                n = len(view.offsets)
+                out[i] = Encoded(texts[i], view.offsets, view.word_starts, probs[row, :n],
+                                 states[row, :n] if hidden_needed and states is not None else None)
         return out  # type: ignore[return-value]
 
     def entities(self, enc: Encoded) -> list[Span]:
-        from training.align import TokenView
+        return self.decode([enc])[0]
 
-        view = TokenView(enc.offsets, enc.word_starts)
-        mask = [bool(w) and e > s for w, (s, e) in zip(enc.word_starts, enc.offsets, strict=True)]
-        rules = span_constraints(enc.text, [o for o, m in zip(enc.offsets, mask, strict=True) if m], self.constraints)
-        tags = viterbi_tags(enc.probs, mask, *rules)
-        return decode_spans(view, tags, enc.probs[np.arange(len(tags)), tags])
+    def decode(self, encoded: Sequence[Encoded]) -> list[list[Span]]:
+        """Spans of each encoded text: constrained Viterbi, run for texts of similar length at once.
+
+        The `words` constraint needs jieba's segmentation, the costliest step outside the encoder, and only
+        ever removes paths that contain a PROGRAM: a text is decoded without it first and segmented only if
+        that best path holds a PROGRAM tag (otherwise the path is still allowed, so still the best)."""
+        masks = [[bool(w) and e > s for w, (s, e) in zip(enc.word_starts, enc.offsets, strict=True)]
+                 for enc in encoded]
+        first = [c for c in self.constraints if c != "words"]
+        tags = self._viterbi(encoded, masks, range(len(encoded)), first)
+        if len(first) < len(self.constraints):
+            program_tags = [LABEL2ID[f"B-{PROGRAM}"], LABEL2ID[f"I-{PROGRAM}"]]
+            again = [i for i, t in enumerate(tags) if np.isin(t[np.asarray(masks[i], dtype=bool)], program_tags).any()]
+            for i, t in zip(again, self._viterbi(encoded, masks, again, self.constraints), strict=True):
+                tags[i] = t
+        out = []
+        for enc, t in zip(encoded, tags, strict=True):
+            view = TokenView(enc.offsets, enc.word_starts)
+            out.append(decode_spans(view, t, enc.probs[np.arange(len(t)), t]))
+        return out
+
+    def _viterbi(self, encoded: Sequence[Encoded], masks: Sequence[Sequence[bool]], which: Sequence[int],
+                 constraints: Sequence[str], group: int = 64) -> list[np.ndarray]:
+        """Tag ids of encoded[i] for i in `which` (in that order), decoded under `constraints`."""
+        items = {}
+        for i in which:
+            enc, mask = encoded[i], masks[i]
+            rules = span_constraints(enc.text, [o for o, m in zip(enc.offsets, mask, strict=True) if m], constraints)
+            items[i] = (enc.probs, mask, *rules)
+        order = sorted(which, key=lambda i: len(encoded[i].probs))
+        found: dict[int, np.ndarray] = {}
+        for g in range(0, len(order), group):
+            chunk = order[g : g + group]
+            found.update(zip(chunk, viterbi_batch([items[i] for i in chunk]), strict=True))
+        return [found[i] for i in which]
 
     @torch.no_grad()
     def link(self, enc: Encoded, spans: Sequence[Span]) -> list[Relation]:
@@ -147,10 +200,11 @@ class FigureModel:
         for t, text in enumerate(texts):
             pieces += [(t, *w) for w in windows(len(text), self.window)]
         encoded = self.encode([texts[t][s : s + self.window] for t, s, _, _ in pieces], batch_size)
+        decoded = self.decode(encoded)
         spans_of: list[list[Span]] = [[] for _ in texts]
         relations_of: list[list[Relation]] = [[] for _ in texts]
-        for (t, start, keep_from, keep_to), enc in zip(pieces, encoded, strict=True):
-            local = [s for s in self.entities(enc) if keep_from <= s.start + start < keep_to]
+        for (t, start, keep_from, keep_to), enc, found in zip(pieces, encoded, decoded, strict=True):
+            local = [s for s in found if keep_from <= s.start + start < keep_to]
             base = len(spans_of[t])
             named = [Span(s.start + start, s.end + start, s.label, f"e{base + k + 1}",
                           None if s.score is None else round(s.score, 4)) for k, s in enumerate(local)]
@@ -166,6 +220,28 @@ class FigureModel:
 
     def __call__(self, text: str) -> Example:
         return self.predict([text])[0]
+
+
+TOKENS_PER_ROW = 64  # a batch holds batch_size × 64 characters: more rows when the sentences are short
+
+
+def token_batches(lengths: Sequence[int], batch_size: int) -> list[list[int]]:
+    """Indices grouped into batches, shortest texts first: a batch takes texts while its padded size
+    (rows × longest) stays within batch_size × TOKENS_PER_ROW, so short sentences go many to a batch
+    (fewer sequential GRU steps, bigger matmuls) and long ones few (bounded memory); at least one text."""
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+    budget = batch_size * TOKENS_PER_ROW
+    batches: list[list[int]] = []
+    current: list[int] = []
+    for i in sorted(range(len(lengths)), key=lambda k: lengths[k]):
+        if current and (len(current) + 1) * (lengths[i] + 2) > budget:
+            batches.append(current)
+            current = []
+        current.append(i)
+    if current:
+        batches.append(current)
+    return batches
 
 
 def windows(length: int, size: int, overlap: int | None = None) -> list[tuple[int, int, int]]:

@@ -68,3 +68,29 @@ def test_replace_programs_keeps_offsets_and_links():
     assert [copy.span_text(s) for s in copy.spans] == ["城乡最低生活保障", "27万", "元", "城乡最低生活保障", "3", "户"]
     assert copy.relations == e.relations and copy.id == "x~aug1"
     assert len(augment([e], 2)) == 2
+
+
+def test_segmenting_only_texts_whose_path_holds_a_program_decodes_as_segmenting_all():
+    """FigureModel.decode runs jieba only where the path without `words` holds a PROGRAM tag: the shipped
+    model's spans on gold sentences must equal decoding every text under all its constraints at once."""
+    from pathlib import Path
+
+    from training.align import TokenView, decode_spans
+    from training.data import load_gold, to_clean_examples
+    from training.predict import FigureModel
+
+    root = Path(__file__).resolve().parents[2]
+    model = FigureModel.from_pretrained(root / "models" / "default")
+    assert "words" in model.constraints
+    texts = [e.text for e in to_clean_examples(load_gold([root / "annotation" / "gold"]))[:120]]
+    encoded = model.encode(texts)
+    lazily = model.decode(encoded)
+    segmented = 0
+    for enc, got in zip(encoded, lazily, strict=True):
+        mask = [bool(w) and e > s for w, (s, e) in zip(enc.word_starts, enc.offsets, strict=True)]
+        rules = span_constraints(enc.text, [o for o, m in zip(enc.offsets, mask, strict=True) if m],
+                                 model.constraints)
+        tags = viterbi_tags(enc.probs, mask, *rules)
+        assert got == decode_spans(TokenView(enc.offsets, enc.word_starts), tags, enc.probs[np.arange(len(tags)), tags])
+        segmented += any(s.label == "PROGRAM" for s in got)
+    assert segmented > 10  # the sample has programs: the second pass was exercised

@@ -166,3 +166,53 @@ def test_result_is_the_best_valid_path_by_brute_force():
         if p > best_p:
             best, best_p = list(path), p
     assert viterbi_tags(probs, [True] * 4).tolist() == best
+
+
+def _best_by_brute_force(probs, begin_ok, must_continue):
+    from itertools import product
+
+    cont = {i: LABEL2ID[f"I-{t[2:]}"] for i, t in enumerate(BIO) if t != "O"}
+    best, best_p = None, -1.0
+    for path in product(range(N), repeat=len(probs)):
+        if not is_iob2([BIO[i] for i in path]) or not all(begin_ok[k, t] for k, t in enumerate(path)):
+            continue
+        if any(must_continue[k, t] and (k + 1 == len(path) or path[k + 1] != cont[t]) for k, t in enumerate(path)):
+            continue
+        p = float(np.prod([probs[k, i] for k, i in enumerate(path)]))
+        if p > best_p:
+            best, best_p = list(path), p
+    return best
+
+
+def test_batched_decoding_of_sequences_of_different_lengths_is_each_ones_best_constrained_path():
+    """viterbi_batch pads shorter sequences inside the batch: padding must neither change a row's
+    path nor let a must-continue rule at a row's last real position slip through."""
+    from training.align import viterbi_batch
+
+    rng = np.random.default_rng(11)
+    items = []
+    for length in (1, 4, 2, 3, 4, 1, 3):
+        probs = rng.dirichlet(np.full(N, 0.4), size=length)
+        begin_ok = rng.random((length, N)) > 0.2
+        begin_ok[:, LABEL2ID["O"]] = True  # O is always allowed, as in training/constraints.py
+        must_continue = rng.random((length, N)) > 0.7
+        must_continue[:, LABEL2ID["O"]] = False
+        items.append((probs, [True] * length, begin_ok, must_continue))
+    decoded = viterbi_batch(items)
+    for (probs, _, begin_ok, must_continue), got in zip(items, decoded, strict=True):
+        assert got.tolist() == _best_by_brute_force(probs, begin_ok, must_continue)
+        assert got.tolist() == viterbi_tags(probs, [True] * len(probs), begin_ok, must_continue).tolist()
+
+
+def test_token_batches_put_short_texts_many_to_a_batch_and_long_ones_few():
+    from training.predict import TOKENS_PER_ROW, token_batches
+
+    lengths = [10] * 100 + [200] * 20 + [5000]
+    batches = token_batches(lengths, batch_size=4)
+    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))  # every text once
+    for batch in batches:
+        assert len(batch) == 1 or len(batch) * (max(lengths[i] for i in batch) + 2) <= 4 * TOKENS_PER_ROW
+    assert max(len(b) for b in batches if lengths[b[0]] == 10) > 4  # short texts: more rows than batch_size
+    assert [len(b) for b in batches if lengths[b[0]] == 5000] == [1]  # over budget alone: a batch of its own
+    with pytest.raises(ValueError, match="at least 1"):
+        token_batches(lengths, 0)
