@@ -25,7 +25,12 @@ from inference.facts import Fact
 from inference.output import OutputLock, check_output_path, commit, partial_path
 
 FACT_COLUMNS = ["path"] + [f.name for f in fields(Fact)]
-CHUNK_FILES = 64  # files read and extracted together (their sentences are batched across documents)
+# Files read and extracted together (their sentences are batched across documents): at most
+# CHUNK_FILES files and, once it holds one, no more than CHUNK_BYTES on disk. Enough sentences to
+# sort by length, few enough that a run over many files makes many chunks (the Ray engine's actors
+# share them out; both engines cut the same chunks, so their batches and outputs are the same).
+CHUNK_FILES = 64
+CHUNK_BYTES = 128 * 1024
 
 
 class JsonlWriter:
@@ -153,9 +158,26 @@ def read_all(paths: Sequence[Path], failed: list[tuple[str, str]]) -> Iterator[R
             yield document
 
 
-def file_chunks(files: Sequence[Path], size: int | None = None) -> list[list[Path]]:
-    size = size or CHUNK_FILES
-    return [list(files[i : i + size]) for i in range(0, len(files), size)]
+def file_chunks(files: Sequence[Path], size: int | None = None, max_bytes: int | None = None) -> list[list[Path]]:
+    """Consecutive files, in order: a chunk closes at `size` files or when adding a file would take it past
+    `max_bytes` (file sizes on disk; a file that cannot be stat'ed counts 0 — reading it fails later)."""
+    size, max_bytes = size or CHUNK_FILES, max_bytes or CHUNK_BYTES
+    chunks: list[list[Path]] = []
+    current: list[Path] = []
+    held = 0
+    for path in files:
+        try:
+            nbytes = path.stat().st_size
+        except OSError:
+            nbytes = 0
+        if current and (len(current) >= size or held + nbytes > max_bytes):
+            chunks.append(current)
+            current, held = [], 0
+        current.append(path)
+        held += nbytes
+    if current:
+        chunks.append(current)
+    return chunks
 
 
 def extract_chunk(extractor: Extractor, paths: Sequence[Path],

@@ -161,9 +161,10 @@ def extract_cmd(
     linker: Linker = typer.Option(None, "--linker", help="Override the folder's linker."),
     html: Path = typer.Option(None, "--html", help="Also write a displaCy review page of every document."),
     show: int = typer.Option(10, "--show", min=0, help="Print the first N fact rows (0: none)."),
-    runtime: Runtime = typer.Option(Runtime.torch, "--runtime", help="torch, or onnx (ONNX Runtime; "
-                                    "pip install minzheng[onnx])."),
-    quantize: bool = typer.Option(False, "--quantize", help="Dynamic int8 quantisation of the linear layers (torch)."),
+    runtime: Runtime = typer.Option(None, "--runtime", help="torch (default), or onnx: ONNX Runtime "
+                                    "(pip install minzheng[onnx]), the model exported next to its weights on first use."),
+    quantize: bool = typer.Option(False, "--quantize", help="ONNX Runtime's dynamic int8 (model.int8.onnx, made on "
+                                  "first use); implies --runtime onnx."),
     engine: Engine = typer.Option(Engine.local, "--engine", help="local, or ray: a Ray Data pipeline, same output "
                                   "(pip install minzheng[ray])."),
     address: str = typer.Option(None, "--address", help="With --engine ray: a running cluster (HEAD:6379); "
@@ -191,8 +192,9 @@ def extract_cmd(
 
     console = Console()
     linker_name = linker.value if linker is not None else None
-    if quantize and runtime != Runtime.torch:
-        _fail("--quantize goes with --runtime torch")
+    if quantize and runtime == Runtime.torch:
+        _fail("--quantize is ONNX Runtime's int8: it goes with --runtime onnx (or no --runtime)")
+    runtime = Runtime.onnx if quantize else (runtime or Runtime.torch)
     if engine == Engine.local and (address or workers):
         _fail("--address and --workers go with --engine ray")
     if engine == Engine.ray and html:

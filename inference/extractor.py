@@ -81,7 +81,7 @@ class Extractor:
     @classmethod
     def from_pretrained(cls, path: str | Path, linker: str | None = None, runtime: str = "torch",
                         quantize: bool = False, **kwargs) -> Extractor:
-        """runtime torch|onnx and quantize (dynamic int8, torch): the fast CPU paths (benchmarks/runtimes.py)."""
+        """runtime torch|onnx, and quantize (ONNX Runtime's int8, with runtime onnx): benchmarks/runtimes.py."""
         extractor = cls(FigureModel.from_pretrained(path, linker=linker, runtime=runtime, quantize=quantize), **kwargs)
         # The model, torch and transformers are hundreds of thousands of objects that never become garbage;
         # every full collection during extraction walked them all again (a tenth of the time outside the

@@ -144,6 +144,7 @@ class Taxonomy:
         self._lookup: dict[str, tuple[str, str, str]] = {}   # normalised name -> (id, how, name)
         self._names: list[tuple[str, str, frozenset[str]]] = []  # (simplified name, id, bigrams)
         self._matched: dict[tuple[str, str], ProgramMatch] = {}  # match() results: reports repeat their programs
+        self._with_bigram: dict[str, list[int]] = {}  # bigram -> indices into _names (nearest() scores only those)
         defined: dict[str, Program] = {}
         for p in programs:
             for how, names in (("exact", (p.name, *traditional_forms([p.name]))),
@@ -160,6 +161,10 @@ class Taxonomy:
             for written in (p.name, *p.aliases):
                 key = normalize_name(written)
                 self._names.append((key, p.id, _bigrams(key)))
+        for i, (_, _, grams) in enumerate(self._names):
+            for gram in grams:
+                self._with_bigram.setdefault(gram, []).append(i)
+        self._short = [i for i, (key, _, _) in enumerate(self._names) if len(key) == 1]  # no bigram of their own
 
     @classmethod
     def load(cls, path: str | Path = DEFAULT_PATH) -> Taxonomy:
@@ -252,8 +257,15 @@ class Taxonomy:
         if not surface:
             return NO_MATCH
         grams = _bigrams(surface)
-        scored = sorted(((similarity(surface, key, grams, key_grams), len(key), -i, pid, key)
-                         for i, (key, pid, key_grams) in enumerate(self._names)), reverse=True)
+        # Only names sharing a bigram with the surface (or written inside it) can score above 0; the
+        # others are scored too only when none does, so the order below is the same as scoring them all.
+        near = {i for gram in grams for i in self._with_bigram.get(gram, ())}
+        near |= {i for i in self._short if self._names[i][0] in surface}
+        scored = sorted(((similarity(surface, self._names[i][0], grams, self._names[i][2]), len(self._names[i][0]),
+                          -i, self._names[i][1], self._names[i][0]) for i in near), reverse=True)
+        if not scored or scored[0][0] <= 0:
+            scored = sorted(((similarity(surface, key, grams, key_grams), len(key), -i, pid, key)
+                             for i, (key, pid, key_grams) in enumerate(self._names)), reverse=True)
         score, _, _, pid, key = scored[0]
         for s, _, _, other, other_key in scored[1:]:
             if s < MIN_SCORE:

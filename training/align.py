@@ -129,6 +129,9 @@ def _continuation() -> np.ndarray:
     return np.array([LABEL2ID[f"I-{t[2:]}"] if t != "O" else i for i, t in enumerate(BIO)])
 
 
+_CONTINUATION = _continuation()
+
+
 def viterbi_tags(probs: np.ndarray, mask: Sequence[bool], begin_ok: np.ndarray | None = None,
                  must_continue: np.ndarray | None = None) -> np.ndarray:
     """The most probable IOB2-valid tag sequence over the positions where mask is True.
@@ -142,6 +145,30 @@ def viterbi_tags(probs: np.ndarray, mask: Sequence[bool], begin_ok: np.ndarray |
     Positions outside the mask keep their argmax.
     """
     return viterbi_batch([(probs, mask, begin_ok, must_continue)])[0]
+
+
+def path_allowed(tags: np.ndarray, begin_ok: np.ndarray | None = None,
+                 must_continue: np.ndarray | None = None) -> bool:
+    """Whether a tag sequence (over the decoded positions) is IOB2-valid and obeys the constraints.
+
+    When the per-token argmax is allowed it is also the Viterbi path — it maximises every position on
+    its own — so most sentences need no dynamic programming at all."""
+    global _TABLES
+    if _TABLES is None:
+        _TABLES = _transition_tables()
+    trans, _, start_ok = _TABLES
+    if not len(tags):
+        return True
+    if not start_ok[tags[0]] or np.isneginf(trans[tags[:-1], tags[1:]]).any():
+        return False
+    steps = np.arange(len(tags))
+    if begin_ok is not None and not begin_ok[steps, tags].all():
+        return False
+    if must_continue is not None:
+        must = must_continue[steps, tags]
+        if must[-1] or (tags[1:][must[:-1]] != _CONTINUATION[tags[:-1][must[:-1]]]).any():
+            return False
+    return True
 
 
 def viterbi_batch(items: Sequence[tuple[np.ndarray, Sequence[bool], np.ndarray | None, np.ndarray | None]]

@@ -64,3 +64,18 @@ def span_constraints(text: str, offsets: Sequence[tuple[int, int]], names: Seque
         for tag in (f"B-{PROGRAM}", f"I-{PROGRAM}"):
             must_continue[:, LABEL2ID[tag]] |= ~ends
     return begin_ok, must_continue
+
+
+def programs_on_word_edges(text: str, offsets: Sequence[tuple[int, int]], tags: np.ndarray) -> bool:
+    """Whether every PROGRAM of an IOB2-valid tag sequence starts and ends on a word boundary: the same
+    verdict as `words` in span_constraints, asking jieba only about those edges (training/words.py)."""
+    from training.words import boundaries_at
+
+    b, i = LABEL2ID[f"B-{PROGRAM}"], LABEL2ID[f"I-{PROGRAM}"]
+    edges = []
+    for k, tag in enumerate(tags):
+        if tag == b:
+            edges.append(offsets[k][0])
+        if tag in (b, i) and (k + 1 == len(tags) or tags[k + 1] != i):
+            edges.append(offsets[k][1])
+    return all(boundaries_at(text, edges).values()) if edges else True

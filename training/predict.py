@@ -19,9 +19,9 @@ import torch
 
 from annotation.rules import link_figures
 from annotation.schema import PROGRAM, Example, Relation, Span
-from training.align import LABEL2ID, TokenView, decode_spans, viterbi_batch
+from training.align import LABEL2ID, TokenView, decode_spans, path_allowed, viterbi_batch
 from training.base import load_tokenizer
-from training.constraints import check_constraints, span_constraints
+from training.constraints import check_constraints, programs_on_word_edges, span_constraints
 from training.features import token_features
 from training.folder import check_model_folder
 from training.model import BertForFigureTagging
@@ -60,30 +60,23 @@ class FigureModel:
     @classmethod
     def from_pretrained(cls, path: str | Path, linker: str | None = None, quantize: bool = False,
                         runtime: str = "torch", constraints: Sequence[str] | None = None) -> FigureModel:
-        """quantize: dynamic int8 quantisation of the linear layers (torch); runtime: torch or onnx
-        (ONNX Runtime on model.onnx, exported on first use)."""
+        """runtime: torch, or onnx (ONNX Runtime on model.onnx, exported next to the weights on first use);
+        quantize: ONNX Runtime's dynamic int8 (model.int8.onnx), so runtime onnx."""
         check_model_folder(path)  # ModelFolderError naming the folder, the file and what is wrong
         path = Path(path)
         if not (path / "config.json").exists():
             raise FileNotFoundError(f"{path}: not a model folder (no config.json)")
+        if runtime not in ("torch", "onnx"):
+            raise ValueError(f"runtime must be torch or onnx, not {runtime!r}")
+        if quantize and runtime != "onnx":
+            raise ValueError("quantize is ONNX Runtime's int8: use runtime='onnx' (torch's quantisation is deprecated)")
         info = json.loads((path / MODEL_INFO).read_text(encoding="utf-8")) if (path / MODEL_INFO).exists() else {}
         ner = BertForFigureTagging.from_pretrained(str(path))
-        if quantize:
-            ner = torch.ao.quantization.quantize_dynamic(ner.eval(), {torch.nn.Linear}, dtype=torch.qint8)
         onnx = None
         if runtime == "onnx":
-            from training.export import ONNX_FILE, OnnxTagger, export_onnx
+            from training.export import OnnxTagger, onnx_file
 
-            onnx_path = path / ONNX_FILE
-            if not onnx_path.exists():  # exported once, next to the weights (or in a temp folder if read-only)
-                import os
-                import tempfile
-
-                target = onnx_path if os.access(path, os.W_OK) else Path(tempfile.mkdtemp()) / ONNX_FILE
-                onnx_path = export_onnx(path, target)
-            onnx = OnnxTagger(onnx_path)
-        elif runtime != "torch":
-            raise ValueError(f"runtime must be torch or onnx, not {runtime!r}")
+            onnx = OnnxTagger(onnx_file(path, int8=quantize))
         if constraints is None:  # folders written before constraints existed decode without them
             constraints = info.get("constraints", [])
         return cls(ner, load_tokenizer(path), RelationHead.load(path), int(info.get("max_length", 256)), linker,
@@ -133,7 +126,8 @@ class FigureModel:
             for row, (text, view) in enumerate(zip(batch, views, strict=True)):
                 features[row, : len(view.offsets)] = token_features(text, view.offsets)
             if self.onnx is not None:
-                logits, states = self.onnx(torch.from_numpy(ids), torch.from_numpy(mask), torch.from_numpy(features))
+                logits, states = self.onnx(torch.from_numpy(ids), torch.from_numpy(mask), torch.from_numpy(features),
+                                           hidden=hidden_needed)
             else:
                 result = self.ner(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask),
                                   feature_ids=torch.from_numpy(features), output_hidden_states=hidden_needed)
@@ -151,18 +145,34 @@ class FigureModel:
     def decode(self, encoded: Sequence[Encoded]) -> list[list[Span]]:
         """Spans of each encoded text: constrained Viterbi, run for texts of similar length at once.
 
-        The `words` constraint needs jieba's segmentation, the costliest step outside the encoder, and only
-        ever removes paths that contain a PROGRAM: a text is decoded without it first and segmented only if
-        that best path holds a PROGRAM tag (otherwise the path is still allowed, so still the best)."""
-        masks = [[bool(w) and e > s for w, (s, e) in zip(enc.word_starts, enc.offsets, strict=True)]
-                 for enc in encoded]
+        Two shortcuts, each exact: when the per-token argmax obeys IOB2 and the constraints it is the best
+        path (no dynamic programming); and the `words` constraint — jieba's segmentation, the costliest
+        step outside the encoder — only ever removes paths that hold a PROGRAM, so a text is segmented
+        only when its best path without it holds a PROGRAM tag (otherwise that path is still allowed)."""
+        masks = [np.array([bool(w) and e > s for w, (s, e) in zip(enc.word_starts, enc.offsets, strict=True)],
+                          dtype=bool) for enc in encoded]
         first = [c for c in self.constraints if c != "words"]
-        tags = self._viterbi(encoded, masks, range(len(encoded)), first)
-        if len(first) < len(self.constraints):
-            program_tags = [LABEL2ID[f"B-{PROGRAM}"], LABEL2ID[f"I-{PROGRAM}"]]
-            again = [i for i, t in enumerate(tags) if np.isin(t[np.asarray(masks[i], dtype=bool)], program_tags).any()]
-            for i, t in zip(again, self._viterbi(encoded, masks, again, self.constraints), strict=True):
-                tags[i] = t
+        begin, inside = LABEL2ID[f"B-{PROGRAM}"], LABEL2ID[f"I-{PROGRAM}"]
+
+        def has_program(tags: np.ndarray) -> bool:
+            return bool(((tags == begin) | (tags == inside)).any())
+
+        tags = [enc.probs.argmax(-1) for enc in encoded]
+        lazy = len(first) < len(self.constraints)
+        pending, pending_all = [], []  # Viterbi without `words` / with every constraint
+        for i, enc in enumerate(encoded):
+            chosen = tags[i][masks[i]]
+            offsets = [o for o, m in zip(enc.offsets, masks[i], strict=True) if m]
+            if not path_allowed(chosen, *span_constraints(enc.text, offsets, first)):
+                pending.append(i)
+            elif lazy and has_program(chosen) and not programs_on_word_edges(enc.text, offsets, chosen):
+                pending_all.append(i)
+        for i, t in zip(pending, self._viterbi(encoded, masks, pending, first), strict=True):
+            tags[i] = t
+            if lazy and has_program(t[masks[i]]):
+                pending_all.append(i)
+        for i, t in zip(pending_all, self._viterbi(encoded, masks, pending_all, self.constraints), strict=True):
+            tags[i] = t
         out = []
         for enc, t in zip(encoded, tags, strict=True):
             view = TokenView(enc.offsets, enc.word_starts)

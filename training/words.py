@@ -10,6 +10,7 @@ jieba joins a few suffixes that the guidelines keep outside a program — the �
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from functools import lru_cache
 
 #: A word ending in one of these has a boundary before it (救助金 → 救助|金, 供养率 → 供养|率).
@@ -38,3 +39,27 @@ def word_boundaries(text: str) -> frozenset[int]:
         if len(word) > 1 and word[0] in SPLIT_PREFIXES:
             out.add(start + 1)
     return frozenset(out)
+
+
+@lru_cache(maxsize=4096)
+def _block_boundaries(block: str) -> frozenset[int]:
+    return word_boundaries(block)
+
+
+def boundaries_at(text: str, positions: Iterable[int]) -> dict[int, bool]:
+    """Whether each position is in word_boundaries(text) — segmenting only the runs of Chinese characters
+    (jieba's blocks) that hold one of the positions inside them.
+
+    jieba cuts a text into blocks (its `re_han_default` runs) and each block on its own, so a block's
+    words do not depend on the rest of the text; outside blocks every character is a word (a CR LF pair
+    one). A decoder that asks about two edges of one program segments one clause, not the sentence."""
+    jieba = _jieba()
+    blocks = [(m.start(), m.end()) for m in jieba.re_han_default.finditer(text)]
+    out = {}
+    for p in set(positions):
+        block = next(((lo, hi) for lo, hi in blocks if lo < p < hi), None)
+        if block is None:
+            out[p] = text[p - 1 : p + 1] != "\r\n" if 0 < p < len(text) else True
+        else:
+            out[p] = p - block[0] in _block_boundaries(text[block[0] : block[1]])
+    return out

@@ -1,4 +1,4 @@
-"""The fast CPU paths (ONNX Runtime, dynamic int8) tag like the torch fp32 path."""
+"""The fast CPU paths (ONNX Runtime fp32 and its own dynamic int8) tag like the torch fp32 path."""
 
 import json
 import shutil
@@ -20,7 +20,7 @@ TEXTS = ["全县城乡低保对象5126户8731人（城市低保1204户2015人、
 @pytest.fixture(scope="module")
 def model_copy(tmp_path_factory):
     folder = tmp_path_factory.mktemp("m") / "default"
-    shutil.copytree(DEFAULT_MODEL, folder, ignore=shutil.ignore_patterns("model.onnx"))
+    shutil.copytree(DEFAULT_MODEL, folder, ignore=shutil.ignore_patterns("*.onnx"))
     return folder
 
 
@@ -35,12 +35,44 @@ def test_onnx_matches_torch(model_copy):
             assert abs(a.score - b.score) < 1e-3
 
 
-def test_int8_stays_close_to_fp32(model_copy):
+def test_int8_is_onnx_runtimes_own_quantisation_and_stays_close_to_fp32(model_copy):
+    import onnx
+
+    from evaluation.scoring import score_relations
+
     reference = FigureModel.from_pretrained(model_copy).predict(TEXTS)
-    int8 = FigureModel.from_pretrained(model_copy, quantize=True)
-    assert "Quantized" in type(int8.ner.classifier).__name__ or "quantized" in type(int8.ner.classifier).__module__
-    f1 = score_entities(zip(reference, int8.predict(TEXTS), strict=True))["micro"].f1
-    assert f1 >= 0.9
+    int8 = FigureModel.from_pretrained(model_copy, runtime="onnx", quantize=True)
+    assert int8.onnx.quantized and (model_copy / "model.int8.onnx").is_file()
+    ops = {n.op_type for n in onnx.load(str(model_copy / "model.int8.onnx")).graph.node}
+    assert ops & {"DynamicQuantizeMatMul", "MatMulInteger", "MatMulIntegerToFloat"}, ops  # int8 weights really used
+    assert not any("quantized" in type(m).__module__ for m in int8.ner.modules())  # no torch.ao anywhere
+    got = int8.predict(TEXTS)
+    assert score_entities(zip(reference, got, strict=True))["micro"].f1 >= 0.95
+    assert score_relations(zip(reference, got, strict=True)).f1 >= 0.95
+    with pytest.raises(ValueError, match="ONNX Runtime"):
+        FigureModel.from_pretrained(model_copy, quantize=True)  # torch's deprecated quantiser is gone
+
+
+def test_exported_files_follow_the_weights(model_copy, tmp_path):
+    """A folder whose weights change (retrained, promoted over) is exported again, not run stale."""
+    from safetensors.torch import load_file, save_file
+
+    from training.export import onnx_file
+
+    folder = tmp_path / "changed"
+    shutil.copytree(model_copy, folder)
+    first = onnx_file(folder)
+    assert first == folder / "model.onnx"
+    stamp = first.stat().st_mtime_ns
+    assert onnx_file(folder).stat().st_mtime_ns == stamp  # unchanged weights: reused
+    weights = load_file(str(folder / "model.safetensors"))
+    name = next(k for k in weights if k.startswith("classifier.bias"))
+    weights[name] = weights[name] + 1.0
+    save_file(weights, str(folder / "model.safetensors"), metadata={"format": "pt"})
+    assert onnx_file(folder).stat().st_mtime_ns != stamp  # new weights: exported again
+    before = FigureModel.from_pretrained(folder).encode(TEXTS[:1])[0].probs
+    after = FigureModel.from_pretrained(folder, runtime="onnx").encode(TEXTS[:1])[0].probs
+    assert abs(before - after).max() < 1e-4
 
 
 def test_cli_runtime_options(model_copy, tmp_path):
@@ -54,6 +86,10 @@ def test_cli_runtime_options(model_copy, tmp_path):
         assert result.exit_code == 0, result.output
         outs[args[1]] = [f["figure"] for f in json.loads(out.read_text(encoding="utf-8"))["facts"]]
     assert outs["onnx"] == outs["torch"] and "5126" in outs["torch"]
+    out = tmp_path / "int8.jsonl"
+    result = runner.invoke(app, ["extract", str(src), "--model", str(model_copy), "--out", str(out), "--quantize"])
+    assert result.exit_code == 0, result.output
+    assert "5126" in [f["figure"] for f in json.loads(out.read_text(encoding="utf-8"))["facts"]]
     bad = runner.invoke(app, ["extract", str(src), "--model", str(model_copy), "--out", str(tmp_path / "x.jsonl"),
-                              "--runtime", "onnx", "--quantize"])
-    assert bad.exit_code == 2
+                              "--runtime", "torch", "--quantize"])
+    assert bad.exit_code == 2 and "ONNX Runtime" in bad.output

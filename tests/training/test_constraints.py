@@ -94,3 +94,40 @@ def test_segmenting_only_texts_whose_path_holds_a_program_decodes_as_segmenting_
         assert got == decode_spans(TokenView(enc.offsets, enc.word_starts), tags, enc.probs[np.arange(len(tags)), tags])
         segmented += any(s.label == "PROGRAM" for s in got)
     assert segmented > 10  # the sample has programs: the second pass was exercised
+
+
+def test_boundaries_asked_about_a_few_positions_agree_with_segmenting_the_whole_text():
+    from pathlib import Path
+
+    from training.data import load_gold
+    from training.words import boundaries_at
+
+    root = Path(__file__).resolve().parents[2]
+    texts = [e.text for e in load_gold([root / "annotation" / "gold"])][:300]
+    texts += ["城市低保\r\n农村低保金2人", "发放 临时救助金27.482万元", "ABC低保123", ""]
+    for text in texts:
+        full = word_boundaries(text)
+        asked = boundaries_at(text, range(len(text) + 1))
+        assert [p for p, yes in sorted(asked.items()) if yes] == sorted(full), text
+
+
+def test_argmax_path_is_accepted_only_when_it_obeys_iob2_and_the_constraints():
+    from training.align import path_allowed
+    from training.constraints import programs_on_word_edges
+
+    ids = lambda tags: np.array([LABEL2ID[t] for t in tags])  # noqa: E731
+    assert path_allowed(ids(["O", "B-COUNT", "I-COUNT", "B-UNIT"]))
+    assert not path_allowed(ids(["O", "I-COUNT"]))  # I- after O
+    assert not path_allowed(ids(["I-COUNT"]))  # I- first
+    text = "约300人"
+    offsets = [(i, i + 1) for i in range(len(text))]
+    tags = ids(["B-COUNT", "I-COUNT", "I-COUNT", "I-COUNT", "B-UNIT"])
+    assert path_allowed(tags) and not path_allowed(tags, *span_constraints(text, offsets, ["numeral"]))
+    text = "临时救助金100万元"
+    offsets = [(i, i + 1) for i in range(len(text))]
+    whole = ids(["B-PROGRAM", "I-PROGRAM", "I-PROGRAM", "I-PROGRAM"] + ["O"] * 6)
+    cut = ids(["B-PROGRAM", "I-PROGRAM", "I-PROGRAM"] + ["O"] * 7)  # 临时救: ends inside 救助
+    assert programs_on_word_edges(text, offsets, whole) and not programs_on_word_edges(text, offsets, cut)
+    for tags in (whole, cut):
+        assert programs_on_word_edges(text, offsets, tags) == path_allowed(
+            tags, *span_constraints(text, offsets, ["words"]))
