@@ -1,9 +1,13 @@
-"""`minzheng extract --engine ray`: the same extraction as a Ray Data pipeline, on a local runtime or a cluster.
+"""`minzheng extract --engine ray`: the same extraction on Ray actors, on a local runtime or a cluster.
 
-The files are cut into the same chunks as the local engine (inference/batch.py: CHUNK_FILES); each chunk
-is one row of a Ray dataset, read and extracted by an actor that loads the model once. The records come
-back to the driver, are put back in file order and are written by the local engine's writers, so the
-output files are identical to `--engine local`'s.
+The files are cut into the same chunks as the local engine (inference/batch.py: file_chunks); `workers`
+actors each load the model once and are handed whole chunks, the next one as soon as they are free
+(ray.util.ActorPool). The records come back to the driver in chunk order and are written by the local
+engine's writers, so the output files are identical to `--engine local`'s.
+
+A chunk is many documents and their sentences are batched together, so an actor call does seconds of
+work and Ray's per-call cost is noise; actors run torch on one thread each (num_cpus=1), which on a
+small machine uses its cores better than one process running two threads.
 
 On a cluster every node needs the model folder and the input files at the same paths (or a shared
 filesystem); the output is written on the driver. inference/README.md: "Scaling out with Ray".
@@ -21,7 +25,8 @@ from inference.batch import RunSummary, RunWriter, collect_inputs, document_coun
 
 
 class ChunkExtractor:
-    """A Ray Data actor: one model per actor; a batch of chunk rows in, one result row per chunk out."""
+    """A Ray actor (wrapped with ray.remote when the engine starts): one model; a chunk of paths in,
+    its records and failed files out (as JSON text: one object to send back instead of thousands)."""
 
     def __init__(self, model_dir: str, linker: str | None, batch_size: int, cwd: str, extractor_kwargs: dict):
         from inference.extractor import Extractor
@@ -31,13 +36,10 @@ class ChunkExtractor:
         self.extractor = Extractor.from_pretrained(model_dir, linker=linker, **extractor_kwargs)
         self.batch_size = batch_size
 
-    def __call__(self, batch: dict) -> dict:
-        results = []
-        for paths in batch["paths"]:
-            docs, failed = extract_chunk(self.extractor, [Path(p) for p in paths], self.batch_size)
-            results.append(json.dumps({"docs": [[doc.to_json(), document_counts(doc)] for doc in docs],
-                                       "failed": failed}, ensure_ascii=False))
-        return {"chunk": batch["chunk"], "result": results}
+    def extract(self, paths: list[str]) -> str:
+        docs, failed = extract_chunk(self.extractor, [Path(p) for p in paths], self.batch_size)
+        return json.dumps({"docs": [[doc.to_json(), document_counts(doc)] for doc in docs], "failed": failed},
+                          ensure_ascii=False)
 
 
 def _start_ray(address: str | None, workers: int | None) -> bool:
@@ -72,35 +74,25 @@ def extract_paths_ray(model_dir: str | Path, inputs: Sequence[Path], out: Path, 
     chunks = file_chunks(files)
     started_here = _start_ray(address, workers)
     import ray
+    from ray.util import ActorPool
 
     try:
-        context = ray.data.DataContext.get_current()
-        context.enable_progress_bars = False
-        context.print_on_execution_start = False
         with RunWriter(out, files, progress) as run:
             run.summary.duplicates = duplicates
             if not chunks:
                 return run.summary
-            rows = [{"chunk": k, "paths": [str(p) for p in chunk]} for k, chunk in enumerate(chunks)]
-            dataset = ray.data.from_items(rows, override_num_blocks=len(rows)).map_batches(
-                ChunkExtractor, batch_size=1, num_cpus=1,
-                compute=ray.data.ActorPoolStrategy(size=max(1, min(workers or 1, len(rows)))),
-                fn_constructor_kwargs={"model_dir": str(model_dir), "linker": linker, "batch_size": batch_size,
-                                       "cwd": os.getcwd(), "extractor_kwargs": extractor_kwargs})
-            waiting: dict[int, dict] = {}  # chunks that came back early, until their turn
-            following = 0
-            for row in dataset.iter_rows():
-                waiting[int(row["chunk"])] = json.loads(row["result"])
-                while following in waiting:
-                    result = waiting.pop(following)
-                    run.fail([tuple(f) for f in result["failed"]])
-                    for record, counts in result["docs"]:
-                        run.add(record, counts)
-                        if on_record is not None:
-                            on_record(record)
-                    following += 1
-            if following != len(chunks):
-                raise RuntimeError(f"Ray returned {following} of {len(chunks)} chunks")
+            actor = ray.remote(num_cpus=1)(ChunkExtractor)
+            pool = ActorPool([
+                actor.remote(str(model_dir), linker, batch_size, os.getcwd(), extractor_kwargs)
+                for _ in range(max(1, min(workers or 1, len(chunks))))])
+            # map() hands each free actor the next chunk and yields the results in chunk order
+            for result in pool.map(lambda a, chunk: a.extract.remote([str(p) for p in chunk]), chunks):
+                result = json.loads(result)
+                run.fail([tuple(f) for f in result["failed"]])
+                for record, counts in result["docs"]:
+                    run.add(record, counts)
+                    if on_record is not None:
+                        on_record(record)
         return run.summary
     finally:
         if started_here:
