@@ -79,3 +79,24 @@ def programs_on_word_edges(text: str, offsets: Sequence[tuple[int, int]], tags: 
         if tag in (b, i) and (k + 1 == len(tags) or tags[k + 1] != i):
             edges.append(offsets[k][1])
     return all(boundaries_at(text, edges).values()) if edges else True
+
+
+def path_obeys(text: str, offsets: Sequence[tuple[int, int]], tags: np.ndarray, names: Sequence[str]) -> bool:
+    """Whether an IOB2-valid tag sequence obeys the named constraints: the verdict span_constraints +
+    viterbi would give, reading only the positions that open a span (most tokens are O)."""
+    b_program, i_program = LABEL2ID[f"B-{PROGRAM}"], LABEL2ID[f"I-{PROGRAM}"]
+    b_unit, i_unit = LABEL2ID[f"B-{UNIT}"], LABEL2ID[f"I-{UNIT}"]
+    figure_starts = {LABEL2ID[f"B-{label}"] for label in FIGURE_LABELS}
+    opens = np.zeros(len(BIO), dtype=bool)
+    opens[[b_program, b_unit, *figure_starts]] = True
+    for k in np.flatnonzero(opens[tags]):
+        tag, (s, e) = tags[k], offsets[k]
+        follows = tags[k + 1] if k + 1 < len(tags) else -1
+        if "numeral" in names and tag in figure_starts and not (e > s and text[s] in NUMERALS):
+            return False
+        if "single" in names and tag == b_program and follows != i_program:
+            return False
+        if "single" in names and tag == b_unit and follows != i_unit and (
+                e - s > 1 or not (e > s and text[s] in SINGLE_UNITS)):  # span_constraints' must_continue
+            return False
+    return "words" not in names or programs_on_word_edges(text, offsets, tags)

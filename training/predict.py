@@ -21,7 +21,7 @@ from annotation.rules import link_figures
 from annotation.schema import PROGRAM, Example, Relation, Span
 from training.align import LABEL2ID, TokenView, decode_spans, path_allowed, viterbi_batch
 from training.base import load_tokenizer
-from training.constraints import check_constraints, programs_on_word_edges, span_constraints
+from training.constraints import check_constraints, path_obeys, programs_on_word_edges, span_constraints
 from training.features import token_features
 from training.folder import check_model_folder
 from training.model import BertForFigureTagging
@@ -163,7 +163,7 @@ class FigureModel:
         for i, enc in enumerate(encoded):
             chosen = tags[i][masks[i]]
             offsets = [o for o, m in zip(enc.offsets, masks[i], strict=True) if m]
-            if not path_allowed(chosen, *span_constraints(enc.text, offsets, first)):
+            if not path_allowed(chosen) or not path_obeys(enc.text, offsets, chosen, first):
                 pending.append(i)
             elif lazy and has_program(chosen) and not programs_on_word_edges(enc.text, offsets, chosen):
                 pending_all.append(i)

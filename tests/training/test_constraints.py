@@ -131,3 +131,28 @@ def test_argmax_path_is_accepted_only_when_it_obeys_iob2_and_the_constraints():
     for tags in (whole, cut):
         assert programs_on_word_edges(text, offsets, tags) == path_allowed(
             tags, *span_constraints(text, offsets, ["words"]))
+
+
+def test_checking_a_path_directly_agrees_with_the_constraint_arrays():
+    """path_obeys reads only span openings; on random IOB2 paths over real text it must give the verdict
+    of the (positions × tags) arrays that Viterbi uses, for every subset of the constraints."""
+    from itertools import combinations
+
+    from training.align import path_allowed
+    from training.constraints import path_obeys
+
+    rng = np.random.default_rng(3)
+    texts = ["城市低保1204户2015人", "发放临时救助金27.482万元，救助4321人次", "约300人次", "供养率53%，人", "一户多人"]
+    checked = 0
+    for text in texts:
+        offsets = [(i, i + 1) for i in range(len(text))]
+        for _ in range(300):
+            tags = rng.choice(len(BIO), size=len(text), p=[0.4] + [0.06] * (len(BIO) - 1))
+            if not path_allowed(tags):
+                continue
+            for r in range(4):
+                for names in combinations(["numeral", "single", "words"], r):
+                    assert path_obeys(text, offsets, tags, names) == path_allowed(
+                        tags, *span_constraints(text, offsets, names)), (text, tags, names)
+                    checked += 1
+    assert checked > 200
