@@ -248,6 +248,12 @@ def _strip_leading(text: str, start: int, end: int) -> int:
     return start
 
 
+@lru_cache(maxsize=1 << 12)
+def _qualifiers_ending(ch: str) -> tuple[str, ...]:
+    """The QUALIFIERS that end in `ch`, in QUALIFIERS order (only those can stand right before a name)."""
+    return tuple(q for q in QUALIFIERS if q.endswith(ch)) if ch else ()
+
+
 def find_programs(
     text: str, blocked: list[tuple[int, int]], lexicon_words: tuple[str, ...] = PROGRAM_LEXICON
 ) -> list[Candidate]:
@@ -261,7 +267,8 @@ def find_programs(
     lexicon = []
     for start, end in _spans_of(lexicon_words, text):
         while True:  # take in the qualifiers written before the name
-            q = next((q for q in QUALIFIERS if text.startswith(q, start - len(q)) and start >= len(q)), None)
+            q = next((q for q in _qualifiers_ending(text[start - 1] if start else "")
+                      if text.startswith(q, start - len(q)) and start >= len(q)), None)
             if q is None or any(mask[start - len(q) : start]):
                 break
             start -= len(q)

@@ -133,9 +133,14 @@ def find_mojibake(text: str, config: MojibakeConfig | None = None) -> list[tuple
     """
     config = config or MojibakeConfig()
     found: list[tuple[int, int]] = []
+    # Flagged once for the whole text, then read line by line: no UTF-8 sequence contains a line break
+    # (0x0A), so the scan is in step at every line start and a line's flags are those it has alone.
+    every = suspect_flags(text)
+    if not every.any():
+        return found
     for match in re.finditer(r"[^\n]+\n?", text):
         line = match.group().rstrip("\n")
-        flags = suspect_flags(line)
+        flags = every[match.start() : match.start() + len(line)]
         suspects = int(flags.sum())
         if not suspects:
             continue
