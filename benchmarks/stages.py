@@ -32,8 +32,11 @@ SECONDS: collections.Counter = collections.Counter()
 
 
 def timed(owner, name: str, stage: str) -> None:
-    """Replace owner.name (a module function or a method) by a wrapper adding its wall time to `stage`."""
-    inner = getattr(owner, name)
+    """Replace owner.name (a module function or a method) by a wrapper adding its wall time to `stage`;
+    names a version of the code does not have are left alone (the script also measures older checkouts)."""
+    inner = getattr(owner, name, None)
+    if inner is None:
+        return
 
     @functools.wraps(inner)
     def wrapper(*args, **kwargs):
@@ -50,7 +53,8 @@ STAGES = [(extractor_module, "clean_document", "clean"), (extractor_module, "sen
           (predict_module.FigureModel, "tokenize", "tokenize"), (predict_module, "token_features", "features"),
           (predict_module, "span_constraints", "constraints"),
           (predict_module, "programs_on_word_edges", "constraints"), (predict_module, "viterbi_batch", "viterbi"),
-          (predict_module, "decode_spans", "decode spans"), (predict_module.FigureModel, "link", "link"),
+          (predict_module, "decode_spans", "decode spans"), (predict_module, "viterbi_tags", "viterbi"),
+          (predict_module, "token_view", "tokenize"), (predict_module.FigureModel, "link", "link"),
           (extractor_module, "join_digit_groups", "digit groups"), (extractor_module, "sentence_facts", "facts"),
           (extractor_module, "check_totals", "check totals"), (extractor_module, "enrich_document", "enrich"),
           (predict_module.FigureModel, "predict", "predict (nests the model stages)"),
