@@ -1,6 +1,6 @@
 """Span constraints for decoding: what a tag sequence may never say, whatever the model's probabilities.
 
-Four named constraints, each switchable (the model folder's minzheng.json lists
+Five named constraints, each switchable (the model folder's minzheng.json lists
 the ones it decodes with; the CV bake-off measures each one's effect):
 
 - ``numeral``: a figure (COUNT, AMOUNT, PERCENT) starts on a numeral — the
@@ -10,6 +10,10 @@ the ones it decodes with; the CV bake-off measures each one's effect):
 - ``words``: a PROGRAM starts and ends on a word boundary (training/words.py);
 - ``linked``: after linking, a PROGRAM that heads no has_value is dropped (the
   guidelines mark a program only as the program of a figure in its sentence).
+- ``distractors``: a figure GUIDELINES.md lists under "What is not a figure" that its
+  neighbours give away is dropped with its unit: ordinals and article numbers (第4条),
+  numbers inside codes, dates and brackets (2014.12.16, 〔2016〕15号), document numbers
+  (…号), ages (60岁) and procedure durations (5个工作日, 24小时).
 
 They become two boolean arrays over the decoded positions, read by
 `training.align.viterbi_tags`: ``begin_ok[k, tag]`` (may the tag stand at k) and
@@ -26,16 +30,46 @@ from annotation.rules import COUNT_UNITS
 from annotation.schema import FIGURE_LABELS, PROGRAM, UNIT
 from training.align import BIO, LABEL2ID
 
-CONSTRAINTS: tuple[str, ...] = ("numeral", "single", "words", "linked")
+CONSTRAINTS: tuple[str, ...] = ("numeral", "single", "words", "linked", "distractors")
 NUMERALS = frozenset("0123456789０１２３４５６７８９零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾")
 SINGLE_UNITS = frozenset(u for u in (*COUNT_UNITS, "元", "岁", "米", "亩", "吨", "斤") if len(u) == 1)
 
 
+#: Decoding options besides the constraints (off unless named): ``rules`` adds the figures, with their
+#: units, that the rule baseline finds where the model marked nothing — a back-off for missed figures
+#: (measured: it changes nothing on the CV sentences, training/BAKEOFF.md).
+OPTIONS: tuple[str, ...] = ("rules",)
+_OPEN, _CLOSE = "〔[【［", "〕]】］"  # not parentheses: （城市1204户） is a breakdown
+_NOT_AFTER = ("号", "號", "岁", "周岁", "週歲", "歲", "个工作日", "個工作日", "工作日", "小时", "小時")
+
+
 def check_constraints(names: Sequence[str]) -> list[str]:
-    unknown = [n for n in names if n not in CONSTRAINTS]
+    unknown = [n for n in names if n not in CONSTRAINTS + OPTIONS]
     if unknown:
-        raise ValueError(f"unknown decoding constraint(s) {unknown}; known: {', '.join(CONSTRAINTS)}")
+        raise ValueError(f"unknown decoding constraint(s) {unknown}; known: {', '.join(CONSTRAINTS + OPTIONS)}")
     return list(names)
+
+
+def add_rule_figures(text: str, spans: Sequence) -> list:
+    """`spans` plus each figure (and its unit) of the rule baseline that overlaps none of them."""
+    from annotation.rules import RuleAnnotator
+    from annotation.schema import Span
+
+    taken = np.zeros(len(text) + 1, dtype=bool)
+    for span in spans:
+        taken[span.start : span.end] = True
+    rules = RuleAnnotator()(text).spans
+    units = {s.id[1:]: s for s in rules if s.label == UNIT}
+    out = list(spans)
+    for fig in (s for s in rules if s.label in FIGURE_LABELS):
+        unit = units.get(fig.id[1:])
+        end = unit.end if unit is not None else fig.end
+        if taken[fig.start : end].any():
+            continue
+        out.append(Span(fig.start, fig.end, fig.label, score=fig.score))
+        if unit is not None:
+            out.append(Span(unit.start, unit.end, UNIT, score=unit.score))
+    return sorted(out, key=lambda s: (s.start, s.end))
 
 
 def span_constraints(text: str, offsets: Sequence[tuple[int, int]], names: Sequence[str]
@@ -100,3 +134,29 @@ def path_obeys(text: str, offsets: Sequence[tuple[int, int]], tags: np.ndarray, 
                 e - s > 1 or not (e > s and text[s] in SINGLE_UNITS)):  # span_constraints' must_continue
             return False
     return "words" not in names or programs_on_word_edges(text, offsets, tags)
+
+
+def is_distractor(text: str, start: int, end: int) -> bool:
+    """Whether the figure text[start:end] (its unit, if any, starts at `end`) is one GUIDELINES.md says
+    is not a figure, judged from its neighbours."""
+    before = text[start - 1] if start else ""
+    if before == "第" or before.isascii() and (before.isalnum() or before == "."):
+        return True
+    if text.startswith(_NOT_AFTER, end):
+        return True
+    depth = 0  # inside an unclosed bracket on this side: 〔2016〕 and codes
+    for ch in reversed(text[max(0, start - 12) : start]):
+        if ch in _CLOSE:
+            depth += 1
+        elif ch in _OPEN:
+            if depth == 0:
+                return text.find(_CLOSE[_OPEN.index(ch)], end, end + 12) != -1
+            depth -= 1
+    return False
+
+
+def drop_distractors(text: str, spans: Sequence) -> list:
+    """`spans` without the figures `is_distractor` rejects, and without the units right after them."""
+    dropped_ends = {s.end for s in spans if s.label in FIGURE_LABELS and is_distractor(text, s.start, s.end)}
+    return [s for s in spans if not (s.label in FIGURE_LABELS and s.end in dropped_ends)
+            and not (s.label == UNIT and s.start in dropped_ends)]

@@ -21,7 +21,14 @@ from annotation.rules import link_figures
 from annotation.schema import PROGRAM, Example, Relation, Span
 from training.align import LABEL2ID, TokenView, decode_spans, path_allowed, viterbi_batch
 from training.base import load_tokenizer
-from training.constraints import check_constraints, path_obeys, programs_on_word_edges, span_constraints
+from training.constraints import (
+    add_rule_figures,
+    check_constraints,
+    drop_distractors,
+    path_obeys,
+    programs_on_word_edges,
+    span_constraints,
+)
 from training.features import token_features
 from training.folder import check_model_folder
 from training.model import BertForFigureTagging
@@ -214,6 +221,10 @@ class FigureModel:
         spans_of: list[list[Span]] = [[] for _ in texts]
         relations_of: list[list[Relation]] = [[] for _ in texts]
         for (t, start, keep_from, keep_to), enc, found in zip(pieces, encoded, decoded, strict=True):
+            if "distractors" in self.constraints:  # GUIDELINES: "What is not a figure"
+                found = drop_distractors(enc.text, found)
+            if "rules" in self.constraints:  # back-off: figures the rule baseline finds where the model found none
+                found = add_rule_figures(enc.text, found)
             local = [s for s in found if keep_from <= s.start + start < keep_to]
             base = len(spans_of[t])
             named = [Span(s.start + start, s.end + start, s.label, f"e{base + k + 1}",

@@ -156,3 +156,45 @@ def test_checking_a_path_directly_agrees_with_the_constraint_arrays():
                         tags, *span_constraints(text, offsets, names)), (text, tags, names)
                     checked += 1
     assert checked > 200
+
+
+def test_rule_backoff_adds_only_figures_the_model_left_unmarked():
+    from annotation.schema import Span
+    from training.constraints import add_rule_figures, check_constraints
+
+    text = "救助4321人次，发放资金27.482万元"
+    model = [Span(2, 6, "COUNT"), Span(6, 8, "UNIT")]  # the model found the count, missed the amount
+    out = add_rule_figures(text, model)
+    assert [(s.start, s.end, s.label) for s in out] == [(2, 6, "COUNT"), (6, 8, "UNIT"), (13, 20, "AMOUNT"),
+                                                        (20, 21, "UNIT")]  # 27.482万 | 元, as the guidelines cut it
+    assert add_rule_figures(text, out) == out  # nothing left to add
+    assert check_constraints(["numeral", "rules"]) == ["numeral", "rules"]
+    with pytest.raises(ValueError, match="rules"):
+        check_constraints(["rulez"])
+
+
+@pytest.mark.parametrize("text, figure, distractor", [
+    ("青政〔2016〕15号", "15", True),  # document number
+    ("青政[2014]70號", "2014", True),  # inside brackets
+    ("2014.12.16", "12", True),  # inside a date
+    ("第4条审批", "4", True),  # article number
+    ("惠及80周岁以上老人3760名", "80", True),  # age
+    ("惠及80周岁以上老人3760名", "3760", False),
+    ("5个工作日内办结", "5", True),  # duration of procedure
+    ("城市低保（1204户）", "1204", False),  # a breakdown in parentheses is a figure
+    ("发放临时救助金27.482万元", "27.482", False),
+])
+def test_distractors_are_the_guidelines_non_figures(text, figure, distractor):
+    from training.constraints import is_distractor
+
+    start = text.index(figure)
+    assert is_distractor(text, start, start + len(figure)) == distractor
+
+
+def test_dropping_a_distractor_drops_its_unit_too():
+    from annotation.schema import Span
+    from training.constraints import drop_distractors
+
+    text = "第4条：救助4321人次"
+    spans = [Span(1, 2, "COUNT"), Span(2, 3, "UNIT"), Span(6, 10, "COUNT"), Span(10, 12, "UNIT")]
+    assert [(s.start, s.label) for s in drop_distractors(text, spans)] == [(6, "COUNT"), (10, "UNIT")]
