@@ -178,3 +178,21 @@ def test_the_same_file_twice_is_read_once(tmp_path):
     assert result.exit_code == 0, result.output
     assert f"note: {src / 'a.txt'} is the same file as {relative}: read once" in result.output
     assert len(out.read_text(encoding="utf-8").splitlines()) == 1
+
+
+def test_chunks_close_at_the_file_limit_or_the_byte_limit_and_keep_file_order(tmp_path):
+    """Both engines cut the same chunks (inference/batch.py): a run of many files makes many chunks, so
+    Ray's actors all get work; a file bigger than the byte limit is a chunk of its own, never split."""
+    from inference.batch import file_chunks
+
+    sizes = [40, 40, 40, 200, 10, 10, 10, 10]
+    files = []
+    for k, size in enumerate(sizes):
+        path = tmp_path / f"{k}.txt"
+        path.write_bytes(b"x" * size)
+        files.append(path)
+    chunks = file_chunks(files, size=3, max_bytes=100)
+    assert [[int(p.stem) for p in c] for c in chunks] == [[0, 1], [2], [3], [4, 5, 6], [7]]
+    assert [p for c in chunks for p in c] == files
+    assert file_chunks([tmp_path / "missing.txt", *files[:1]], size=3, max_bytes=100) == [
+        [tmp_path / "missing.txt", files[0]]]  # unreadable counts 0 bytes: it fails later, when read
