@@ -42,16 +42,20 @@ class TokenView:
     word_starts: list[bool | None]
 
 
-def token_view(encoding, index: int = 0) -> TokenView:
-    """Offsets and first-piece flags from a BatchEncoding made with return_offsets_mapping=True."""
-    offsets = [(int(o[0]), int(o[1])) for o in encoding["offset_mapping"][index]]
-    word_ids = encoding.word_ids(index)
+def word_starts(word_ids: Sequence[int | None]) -> list[bool | None]:
+    """Per token: None for a special token, else whether it is its word's first piece."""
     starts: list[bool | None] = []
     prev = None
     for wid in word_ids:
         starts.append(None if wid is None else wid != prev)
         prev = wid
-    return TokenView(offsets, starts)
+    return starts
+
+
+def token_view(encoding, index: int = 0) -> TokenView:
+    """Offsets and first-piece flags from a BatchEncoding made with return_offsets_mapping=True."""
+    offsets = [(int(o[0]), int(o[1])) for o in encoding["offset_mapping"][index]]
+    return TokenView(offsets, word_starts(encoding.word_ids(index)))
 
 
 def align_labels(view: TokenView, tags: Sequence[str]) -> list[int]:

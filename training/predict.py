@@ -19,7 +19,7 @@ import torch
 
 from annotation.rules import link_figures
 from annotation.schema import PROGRAM, Example, Relation, Span
-from training.align import LABEL2ID, TokenView, decode_spans, path_allowed, viterbi_batch
+from training.align import LABEL2ID, TokenView, decode_spans, path_allowed, viterbi_batch, word_starts
 from training.base import load_tokenizer
 from training.constraints import (
     add_rule_figures,
@@ -113,9 +113,7 @@ class FigureModel:
         for row, e in enumerate(encodings):
             ids[row, : len(e.ids)] = e.ids
             mask[row, : len(e.ids)] = 1
-            words = e.word_ids
-            starts = [None if w is None else (k == 0 or w != words[k - 1]) for k, w in enumerate(words)]
-            views.append(TokenView(e.offsets, starts))
+            views.append(TokenView(e.offsets, word_starts(e.word_ids)))
         return ids, mask, views
 
     @torch.no_grad()
@@ -145,9 +143,6 @@ class FigureModel:
                 out[i] = Encoded(texts[i], view.offsets, view.word_starts, probs[row, :n],
                                  states[row, :n] if hidden_needed and states is not None else None)
         return out  # type: ignore[return-value]
-
-    def entities(self, enc: Encoded) -> list[Span]:
-        return self.decode([enc])[0]
 
     def decode(self, encoded: Sequence[Encoded]) -> list[list[Span]]:
         """Spans of each encoded text: constrained Viterbi, run for texts of similar length at once.
