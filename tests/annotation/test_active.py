@@ -4,13 +4,8 @@ import math
 
 import numpy as np
 import pytest
-from transformers import TrainingArguments
 
 from annotation.active import document_cap, select_random, select_uncertain, token_uncertainty, uncertainty
-from annotation.markup import parse_markup
-from training.data import to_clean_example
-from training.ner import DataArguments, ModelArguments
-from training.pipeline import train_model
 from training.predict import FigureModel
 
 LINES = [
@@ -22,16 +17,8 @@ LINES = [
 
 
 @pytest.fixture(scope="module")
-def tiny(tmp_path_factory, tiny_base):
-    tmp = tmp_path_factory.mktemp("active")
-    examples = [to_clean_example(parse_markup(line, f"s{i}")) for i, line in enumerate(LINES)]
-    for e in examples:
-        e.meta["doc"] = "tiny.txt"
-    args = TrainingArguments(output_dir=str(tmp / "model"), max_steps=2, per_device_train_batch_size=4,
-                             learning_rate=1e-3, eval_strategy="no", save_strategy="no", report_to=[],
-                             use_cpu=True, seed=1)
-    folder, _ = train_model(ModelArguments(base_model=str(tiny_base), max_length=64, linker="heuristic"),
-                            DataArguments(), args, examples, [])
+def tiny(tmp_path_factory, train_tiny):
+    folder, _, _ = train_tiny(tmp_path_factory.mktemp("active") / "model", LINES, linker="heuristic")
     return FigureModel.from_pretrained(folder)
 
 

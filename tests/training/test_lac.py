@@ -7,13 +7,8 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 import torch
-from transformers import TrainingArguments
 
-from annotation.markup import parse_markup
-from training.data import to_clean_example
 from training.lac import LacEncoder, init_lac_encoder, lac_package_dir, read_lac
-from training.ner import DataArguments, ModelArguments
-from training.pipeline import train_model
 from training.predict import FigureModel
 
 TEXT = "全市城乡低保对象5126户8731人，发放临时救助金27.482万元。"
@@ -53,16 +48,9 @@ def test_padding_does_not_change_states(lac):
     assert torch.allclose(padded[0, : len(ids)], alone[0], atol=1e-5)  # the backward GRU skips the padding
 
 
-def test_tagger_with_lac_branch_trains_and_reloads(tmp_path, tiny_base):
+def test_tagger_with_lac_branch_trains_and_reloads(tmp_path, train_tiny):
     lines = ["全县[[城乡低保|P1]]对象[[5126|C>P1]][[户|U]]。", "发放[[临时救助|P1]]金[[27万|A>P1]][[元|U]]。"]
-    examples = [to_clean_example(parse_markup(line, f"s{i}")) for i, line in enumerate(lines)]
-    for e in examples:
-        e.meta["doc"] = "tiny.txt"
-    args = TrainingArguments(output_dir=str(tmp_path / "m"), max_steps=2, per_device_train_batch_size=2,
-                             learning_rate=1e-3, eval_strategy="no", save_strategy="no", report_to=[],
-                             use_cpu=True, seed=1)
-    folder, _ = train_model(ModelArguments(base_model=str(tiny_base), max_length=64, lac=True), DataArguments(),
-                            args, examples, [])
+    folder, _, examples = train_tiny(tmp_path / "m", lines, batch_size=2, lac=True)
     config = json.loads((folder / "config.json").read_text())
     assert config["use_lac"] is True
     model = FigureModel.from_pretrained(folder)

@@ -4,15 +4,11 @@ import json
 
 import pytest
 import yaml
-from transformers import TrainingArguments
 
-from annotation.markup import parse_markup
 from annotation.schema import LABELS, SCHEMA_VERSION
 from training.align import ID2LABEL
 from training.card import write_model_card
-from training.data import to_clean_example
-from training.ner import DataArguments, ModelArguments, parse_arguments
-from training.pipeline import train_model
+from training.ner import parse_arguments
 from training.predict import FigureModel, windows
 
 LINES = [
@@ -24,18 +20,9 @@ LINES = [
 
 
 @pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory, tiny_base):
-    tmp = tmp_path_factory.mktemp("tiny")
-    base = tiny_base
-    examples = [to_clean_example(parse_markup(line, f"s{i}")) for i, line in enumerate(LINES)]
-    for e in examples:
-        e.meta["doc"] = "tiny.txt"
+def tiny_model(tmp_path_factory, train_tiny):
+    folder, metrics, examples = train_tiny(tmp_path_factory.mktemp("tiny") / "model", LINES, steps=3, dev=True)
     assert examples[1].text.startswith("发放临时救助金")  # cleaned: simplified
-    args = TrainingArguments(output_dir=str(tmp / "model"), max_steps=3, per_device_train_batch_size=4,
-                             learning_rate=1e-3, eval_strategy="epoch", save_strategy="no", report_to=[],
-                             use_cpu=True, seed=1)
-    folder, metrics = train_model(ModelArguments(base_model=str(base), max_length=64), DataArguments(), args,
-                                  examples, examples)
     return folder, metrics, examples
 
 
