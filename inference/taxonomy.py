@@ -270,7 +270,7 @@ class Taxonomy:
         for s, _, _, other, other_key in scored[1:]:
             if s < MIN_SCORE:
                 break
-            if other_key in surface and pid in self.ancestors(other)[1:]:
+            if other_key in surface and other_key not in key and pid in self.ancestors(other)[1:]:
                 score, pid, key = s, other, other_key
         return ProgramMatch(pid, self.programs[pid].name, "nearest", round(score, 4), key)
 

@@ -38,7 +38,9 @@ SINGLE_UNITS = frozenset(u for u in (*COUNT_UNITS, "元", "岁", "米", "亩", "
 #: Decoding options besides the constraints (off unless named): ``rules`` adds the figures, with their
 #: units, that the rule baseline finds where the model marked nothing — a back-off for missed figures
 #: (measured: it changes nothing on the CV sentences, training/BAKEOFF.md).
-OPTIONS: tuple[str, ...] = ("rules",)
+#: ``pointer`` asks the figure-conditioned program pointer (training/pointer.py) for the program of each
+#: figure the linker left unlinked; ``pointer-first`` asks it for every figure.
+OPTIONS: tuple[str, ...] = ("rules", "pointer", "pointer-first")
 _OPEN, _CLOSE = "〔[【［", "〕]】］"  # not parentheses: （城市1204户） is a breakdown
 _NOT_AFTER = ("号", "號", "岁", "周岁", "週歲", "歲", "个工作日", "個工作日", "工作日", "小时", "小時")
 

@@ -23,8 +23,9 @@ from annotation.schema import Example
 from evaluation.metrics import evaluate_examples
 from training.data import to_clean_examples
 from training.ner import DataArguments, ModelArguments
-from training.pipeline import train_model
-from training.predict import FigureModel, predict_original
+from training.pipeline import fit_pointer, train_model
+from training.pointer import CONFIG_FILE as POINTER_CONFIG
+from training.predict import MODEL_INFO, FigureModel, predict_original
 from training.splits import document_folds, is_written
 
 log = logging.getLogger(__name__)
@@ -51,16 +52,21 @@ def cross_validate(model_args: ModelArguments, data_args: DataArguments, train_a
                    examples: Sequence[Example], k: int, work_dir: Path, resume: bool = True) -> CrossValidation:
     """examples: gold with ORIGINAL text; trains K folders under work_dir/foldI.
 
-    resume: a fold folder that is already complete (minzheng.json written last) is
-    reused, so an interrupted run, or a re-scoring, does not retrain it.
+    resume: a fold folder that is already complete (minzheng.json written last) and was
+    trained on this fold's training sentences is reused, so an interrupted run, or a
+    re-scoring, does not retrain it; a fold of an older gold set is retrained.
     """
     clean = {e.id: e for e in to_clean_examples(examples)}
     result = CrossValidation()
     for i, split in enumerate(document_folds(list(clean.values()), k, train_args.seed, hold_written=True)):
         folder = work_dir / split.name
         log.info("fold %d/%d: held out %s", i + 1, k, ", ".join(split.dev_docs))
-        if resume and (folder / "metrics.json").exists() and (folder / "relation_config.json").exists():
+        if resume and _complete_for(folder, split.train):
             metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+            pointing = any(c.startswith("pointer") for c in model_args.constraints)
+            if pointing and not (folder / POINTER_CONFIG).exists():  # re-decoding folds trained without it
+                model = FigureModel.from_pretrained(folder, linker="heuristic", constraints=[])
+                fit_pointer(model, split.train, train_args.seed, data_args.augment).save(folder)
         else:
             args = copy.deepcopy(train_args)
             args.output_dir = str(folder)
@@ -77,6 +83,21 @@ def cross_validate(model_args: ModelArguments, data_args: DataArguments, train_a
                              "written_documents": sorted({e.meta["doc"] for e in split.dev_written}),
                              "dev": metrics.get("dev", {})})
     return result
+
+
+def _complete_for(folder: Path, train: Sequence[Example]) -> bool:
+    """Whether `folder` is a finished fold model trained on exactly these sentences' documents and count:
+    a fold trained before the gold grew must be retrained, not silently reused."""
+    from training.splits import document_of
+
+    if not ((folder / "metrics.json").exists() and (folder / "relation_config.json").exists()):
+        return False
+    info = json.loads((folder / MODEL_INFO).read_text(encoding="utf-8")) if (folder / MODEL_INFO).exists() else {}
+    same = (info.get("train_sentences") == len(train)
+            and info.get("train_documents") == sorted({document_of(e) for e in train}))
+    if not same:
+        log.warning("%s was trained on other sentences than this fold's (the gold changed): retraining it", folder)
+    return same
 
 
 def rule_predictions(gold: Sequence[Example]) -> tuple[list[Example], list[Example]]:

@@ -57,7 +57,8 @@ class ModelArguments:
     lac: bool = field(default=False, metadata={
         "help": "Add LAC's pretrained character embeddings + BiGRU beside the encoder (training/lac.py)."})
     constraints: list[str] = field(default_factory=lambda: list(CONSTRAINTS), metadata={
-        "help": "Decoding constraints (training/constraints.py): numeral, single, words; 'none' for none."})
+        "help": "Decoding constraints and options (training/constraints.py): numeral, single, words, linked, "
+                "distractors; options rules, pointer, pointer-first; 'none' for none."})
     linker: str = field(default="auto", metadata={
         "help": "has_value linker kept in the folder: model, heuristic, or auto (the better on dev relation F1)."})
 

@@ -22,6 +22,7 @@ from evaluation.scoring import score_entities, score_relations
 from training.align import ID2LABEL, LABEL2ID
 from training.augment import augment
 from training.ner import DataArguments, ModelArguments, train_ner, write_log
+from training.pointer import pointer_items, targets_of, train_pointer
 from training.predict import MODEL_INFO, FigureModel
 from training.relations import make_pairs, train_relation_head
 from training.splits import document_of, is_written
@@ -34,6 +35,19 @@ def fit_relation_head(model: FigureModel, train: Sequence[Example], seed: int):
     encoded = model.encode([e.text for e in train], hidden=True)
     batches = [make_pairs(e.text, e.spans, enc.hidden, enc.offsets) for e, enc in zip(train, encoded, strict=True)]
     return train_relation_head(batches, train, model.ner.config.hidden_size, seed=seed)
+
+
+def fit_pointer(model: FigureModel, train: Sequence[Example], seed: int, copies: int = 0):
+    """The program pointer on the gold figures of the training sentences (and `copies` program-swapped
+    copies of each: the pointer should find a program by where it stands, not by its name)."""
+    examples = list(train) + augment(train, copies, seed)
+    encoded = model.encode([e.text for e in examples], hidden=True)
+    items = []
+    for example, enc in zip(examples, encoded, strict=True):
+        found = pointer_items(example.text, enc.offsets, enc.hidden, enc.probs, example.spans)
+        targets_of(example, enc.offsets, found)
+        items += found
+    return train_pointer(items, model.ner.config.hidden_size, model.ner.config.num_labels, seed=seed)
 
 
 def with_gold_entities(model: FigureModel, gold: Sequence[Example]) -> list[Example]:
@@ -71,6 +85,9 @@ def train_model(model_args: ModelArguments, data_args: DataArguments, train_args
     model = FigureModel.from_pretrained(out, linker="heuristic", constraints=model_args.constraints)
     head = fit_relation_head(model, train, train_args.seed)
     model.relation_head = head
+    if any(c.startswith("pointer") for c in model_args.constraints):  # opt-in: it did not win the bake-off
+        model.pointer = fit_pointer(model, train, train_args.seed, data_args.augment)
+        model.pointer.save(out)
     metrics: dict = {}
     linker = model_args.linker
     if dev:

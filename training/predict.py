@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from annotation.rules import link_figures
-from annotation.schema import PROGRAM, Example, Relation, Span
+from annotation.schema import FIGURE_LABELS, HAS_VALUE, PROGRAM, Example, Relation, Span
 from training.align import LABEL2ID, TokenView, decode_spans, path_allowed, viterbi_batch, word_starts
 from training.base import load_tokenizer
 from training.constraints import (
@@ -32,6 +32,7 @@ from training.constraints import (
 from training.features import token_features
 from training.folder import check_model_folder
 from training.model import BertForFigureTagging
+from training.pointer import ProgramPointer, point, pointer_items
 from training.relations import RelationHead, decode_relations, make_pairs
 
 MODEL_INFO = "minzheng.json"  # what the folder is: schema version, max_length, training data, linker
@@ -52,8 +53,10 @@ class FigureModel:
     """`FigureModel.from_pretrained(dir)`; `model.predict(texts) -> list[Example]`."""
 
     def __init__(self, ner, tokenizer, relation_head: RelationHead | None = None, max_length: int = 256,
-                 linker: str | None = None, onnx=None, constraints: Sequence[str] = ()):
+                 linker: str | None = None, onnx=None, constraints: Sequence[str] = (),
+                 pointer: ProgramPointer | None = None):
         self.ner = ner.eval()
+        self.pointer = pointer  # figure-conditioned program pointer (training/pointer.py), used when named
         self.constraints = check_constraints(constraints)  # decoding rules (training/constraints.py)
         self.onnx = onnx  # an OnnxTagger runs the forward pass instead of torch when set
         self.tokenizer = tokenizer
@@ -87,7 +90,15 @@ class FigureModel:
         if constraints is None:  # folders written before constraints existed decode without them
             constraints = info.get("constraints", [])
         return cls(ner, load_tokenizer(path), RelationHead.load(path), int(info.get("max_length", 256)), linker,
-                   onnx, constraints)
+                   onnx, constraints, ProgramPointer.load(path))
+
+    @property
+    def pointing(self) -> str | None:
+        """'pointer' (programs for figures the linker left alone) or 'pointer-first' (for every figure)."""
+        mode = next((c for c in self.constraints if c.startswith("pointer")), None)
+        if mode is not None and self.pointer is None:
+            raise ValueError(f"decoding option {mode!r} needs a program pointer (pointer_head.pt) in the model folder")
+        return mode
 
     @property
     def window(self) -> int:
@@ -121,7 +132,7 @@ class FigureModel:
         """Tag probabilities of each text, and its last hidden states when `hidden` (default: when the
         relation head links; the heuristic linker needs none, and they were ~1 KB a character)."""
         out: list[Encoded | None] = [None] * len(texts)
-        hidden_needed = self.linker == "model" if hidden is None else hidden
+        hidden_needed = (self.linker == "model" or self.pointing is not None) if hidden is None else hidden
         for idx in token_batches([len(t) for t in texts], batch_size):
             batch = [texts[i] for i in idx]
             ids, mask, views = self.tokenize(batch)
@@ -206,6 +217,32 @@ class FigureModel:
         scores = torch.sigmoid(self.relation_head(batch.head, batch.tail, batch.features))
         return decode_relations(batch, scores, self.relation_head.config.threshold)
 
+    def point_programs(self, enc: Encoded, spans: Sequence[Span], relations: Sequence[Relation], base: int
+                       ) -> tuple[list[Span], list[Relation]]:
+        """The pointer's program for each figure (of those the linker left unlinked, in mode 'pointer').
+
+        A pointed program that overlaps a PROGRAM the tagger marked is that program (the tagger's edges
+        obey the decoding constraints); otherwise it is added, unless it overlaps another span."""
+        linked = {r.tail for r in relations}
+        figures = [s for s in spans if s.label in FIGURE_LABELS and (self.pointing == "pointer-first"
+                                                                      or s.id not in linked)]
+        found = point(self.pointer, pointer_items(enc.text, enc.offsets, enc.hidden, enc.probs, spans, figures),
+                      enc.offsets)
+        spans, relations = list(spans), list(relations)
+        for figure, hit in zip(figures, found, strict=True):
+            if hit is None:
+                continue
+            start, end, score = hit
+            program = next((s for s in spans if s.label == PROGRAM and s.start < end and start < s.end), None)
+            if program is None:
+                if any(s.start < end and start < s.end for s in spans):
+                    continue
+                program = Span(start, end, PROGRAM, f"e{base + len(spans) + 1}", round(score, 4))
+                spans.append(program)
+            relations = [r for r in relations if r.tail != figure.id]
+            relations.append(Relation(program.id, figure.id, HAS_VALUE, round(score, 4)))
+        return sorted(spans, key=lambda s: (s.start, s.end)), relations
+
     def predict(self, texts: Sequence[str], batch_size: int = 32, ids: Sequence[str] | None = None) -> list[Example]:
         """Entities (ids e1…, rounded scores) and relations for each text."""
         pieces: list[tuple[int, int, int, int]] = []  # (text index, window start, keep from, keep to)
@@ -222,11 +259,13 @@ class FigureModel:
                 found = add_rule_figures(enc.text, found)
             local = [s for s in found if keep_from <= s.start + start < keep_to]
             base = len(spans_of[t])
-            named = [Span(s.start + start, s.end + start, s.label, f"e{base + k + 1}",
-                          None if s.score is None else round(s.score, 4)) for k, s in enumerate(local)]
-            local_named = [Span(s.start, s.end, s.label, n.id, s.score) for s, n in zip(local, named, strict=True)]
-            spans_of[t] += named
-            relations_of[t] += self.link(enc, local_named)
+            local_named = [Span(s.start, s.end, s.label, f"e{base + k + 1}",
+                                None if s.score is None else round(s.score, 4)) for k, s in enumerate(local)]
+            relations = self.link(enc, local_named)
+            if self.pointing:
+                local_named, relations = self.point_programs(enc, local_named, relations, base)
+            spans_of[t] += [Span(s.start + start, s.end + start, s.label, s.id, s.score) for s in local_named]
+            relations_of[t] += relations
         if "linked" in self.constraints:  # GUIDELINES: a PROGRAM is marked only as the head of a figure
             for t in range(len(texts)):
                 heads = {r.head for r in relations_of[t]}

@@ -179,3 +179,20 @@ def test_best_linker_breaks_ties_on_gold_entities():
     assert best_linker(cv(0.60, 0.50, 0.90, 0.99)) == "model"  # clearly better end to end
     assert best_linker(cv(0.533, 0.531, 0.920, 0.978)) == "heuristic"  # a tie: gold entities decide
     assert best_linker(cv(0.50, 0.50, 0.95, 0.95)) == "model"
+
+
+def test_a_fold_folder_is_reused_only_for_the_sentences_it_was_trained_on(tmp_path):
+    from training.crossval import _complete_for
+
+    train = [Example(f"s{i}", "低保", meta={"doc": doc, "source": "written"})
+             for i, doc in enumerate(["written-a", "written-a", "written-b"])]
+    folder = tmp_path / "fold0"
+    folder.mkdir()
+    assert not _complete_for(folder, train)  # nothing trained yet
+    for name in ("metrics.json", "relation_config.json"):
+        (folder / name).write_text("{}")
+    info = {"train_sentences": 3, "train_documents": ["written-a", "written-b"]}
+    (folder / "minzheng.json").write_text(json.dumps(info))
+    assert _complete_for(folder, train)
+    assert not _complete_for(folder, train + [Example("s9", "低保", meta={"doc": "written-c"})])  # the gold grew
+    assert not _complete_for(folder, train[:2])
