@@ -2,8 +2,8 @@
 
 Loading a broken folder used to end deep in transformers or torch (a 40-line traceback for a
 mistyped --model). `check_model_folder` looks at what the folder must hold, cheaply (JSON files,
-the safetensors header, the small relation head), and raises ModelFolderError with one line a
-user can act on. Files that training writes late (minzheng.json's schema_version, label_map.json,
+the safetensors header, the small relation head and program pointer), and raises ModelFolderError
+with one line a user can act on. Files that training writes late (minzheng.json's schema_version, label_map.json,
 the relation head) are checked when present: `train_model` loads its folder before writing them.
 """
 
@@ -64,20 +64,19 @@ def _check_weights(folder: Path) -> None:
         raise _fail(folder, name, f"cannot be loaded, truncated or corrupt? ({str(err)[:200]})") from None
 
 
-def _check_relation_head(folder: Path) -> None:
-    from training.relations import CONFIG_FILE, WEIGHTS_FILE
-
-    if not (folder / CONFIG_FILE).exists():
-        return  # no relation head: the heuristic linker is used
-    _read_json(folder, CONFIG_FILE)
-    if not (folder / WEIGHTS_FILE).is_file():
-        raise _fail(folder, WEIGHTS_FILE, f"missing, but {CONFIG_FILE} is there (copy both, or neither)")
+def _check_saved_head(folder: Path, config_file: str, weights_file: str) -> None:
+    """A head saved beside its config (training.relations.SavedHead): both files there, both readable."""
+    if not (folder / config_file).exists():
+        return  # no such head: no relation head means the heuristic linker, no pointer means none asked for
+    _read_json(folder, config_file)
+    if not (folder / weights_file).is_file():
+        raise _fail(folder, weights_file, f"missing, but {config_file} is there (copy both, or neither)")
     import torch
 
     try:
-        torch.load(folder / WEIGHTS_FILE, map_location="cpu", weights_only=True)
+        torch.load(folder / weights_file, map_location="cpu", weights_only=True)
     except Exception as err:  # see _check_weights
-        raise _fail(folder, WEIGHTS_FILE, f"cannot be loaded, truncated or corrupt? ({str(err)[:200]})") from None
+        raise _fail(folder, weights_file, f"cannot be loaded, truncated or corrupt? ({str(err)[:200]})") from None
 
 
 def check_model_folder(path: str | Path) -> dict[str, Any]:
@@ -110,5 +109,9 @@ def check_model_folder(path: str | Path) -> dict[str, Any]:
             raise _fail(folder, "label_map.json", f"label2id {found!r} differs from this minzheng's tags "
                                                   f"{LABEL2ID!r} (the model was trained for other labels)")
     _check_weights(folder)
-    _check_relation_head(folder)
+    from training.pointer import ProgramPointer
+    from training.relations import RelationHead
+
+    for head in (RelationHead, ProgramPointer):
+        _check_saved_head(folder, head.config_file, head.weights_file)
     return info

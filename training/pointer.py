@@ -14,16 +14,15 @@ so it trains in seconds on the gold figures of the training sentences.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import nn
 
 from annotation.schema import FIGURE_LABELS, HAS_VALUE, PROGRAM, Example, Span
+from training.relations import SavedHead, pool_spans
 
 CONFIG_FILE = "pointer_config.json"
 WEIGHTS_FILE = "pointer_head.pt"
@@ -75,7 +74,9 @@ def token_features(text: str, offsets: Sequence[tuple[int, int]], figure: Span, 
     return out
 
 
-class ProgramPointer(nn.Module):
+class ProgramPointer(SavedHead):
+    config_file, weights_file, config_class = CONFIG_FILE, WEIGHTS_FILE, PointerConfig
+
     def __init__(self, config: PointerConfig):
         super().__init__()
         self.config = config
@@ -89,20 +90,6 @@ class ProgramPointer(nn.Module):
         x = torch.cat([hidden, figure[:, None].expand_as(hidden), hidden * figure[:, None], probs, features], -1)
         fill = torch.finfo(x.dtype).min
         return (self.start(x).squeeze(-1).masked_fill(~mask, fill), self.end(x).squeeze(-1).masked_fill(~mask, fill))
-
-    def save(self, folder: str | Path) -> None:
-        folder = Path(folder)
-        torch.save(self.state_dict(), folder / WEIGHTS_FILE)
-        (folder / CONFIG_FILE).write_text(json.dumps(asdict(self.config), indent=2) + "\n", encoding="utf-8")
-
-    @classmethod
-    def load(cls, folder: str | Path) -> ProgramPointer | None:
-        folder = Path(folder)
-        if not (folder / CONFIG_FILE).exists():
-            return None
-        head = cls(PointerConfig(**json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))))
-        head.load_state_dict(torch.load(folder / WEIGHTS_FILE, map_location="cpu", weights_only=True))
-        return head.eval()
 
 
 @dataclass
@@ -121,7 +108,6 @@ class PointerItem:
 def pointer_items(text: str, offsets: Sequence[tuple[int, int]], hidden: torch.Tensor, probs: np.ndarray,
                   spans: Sequence[Span], figures: Sequence[Span] | None = None) -> list[PointerItem]:
     """An item per figure of `spans` (or of `figures`); tokens inside a figure or unit cannot be pointed at."""
-    from training.relations import pool_spans
     from training.words import word_boundaries
 
     figures = [s for s in spans if s.label in FIGURE_LABELS] if figures is None else list(figures)

@@ -91,7 +91,34 @@ def pool_spans(hidden: torch.Tensor, offsets: Sequence[tuple[int, int]], spans: 
     return torch.stack(out) if out else torch.zeros(0, hidden.shape[-1])
 
 
-class RelationHead(nn.Module):
+class SavedHead(nn.Module):
+    """A small head saved in a model folder as its state dict beside its config (JSON); a folder
+    without the config has no such head. Subclasses name the two files and the config class."""
+
+    config_file: str
+    weights_file: str
+    config_class: type
+
+    def save(self, folder: str | Path) -> None:
+        folder = Path(folder)
+        torch.save(self.state_dict(), folder / self.weights_file)
+        (folder / self.config_file).write_text(json.dumps(asdict(self.config), indent=2) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: str | Path):
+        """The head saved in `folder`, in eval mode, or None when the folder has none."""
+        folder = Path(folder)
+        if not (folder / cls.config_file).exists():
+            return None
+        config = cls.config_class(**json.loads((folder / cls.config_file).read_text(encoding="utf-8")))
+        head = cls(config)
+        head.load_state_dict(torch.load(folder / cls.weights_file, map_location="cpu", weights_only=True))
+        return head.eval()
+
+
+class RelationHead(SavedHead):
+    config_file, weights_file, config_class = CONFIG_FILE, WEIGHTS_FILE, RelationConfig
+
     def __init__(self, config: RelationConfig):
         super().__init__()
         self.config = config
@@ -104,20 +131,6 @@ class RelationHead(nn.Module):
 
     def forward(self, head: torch.Tensor, tail: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
         return self.mlp(torch.cat([head, tail, head * tail, features], dim=-1)).squeeze(-1)
-
-    def save(self, folder: str | Path) -> None:
-        folder = Path(folder)
-        torch.save(self.state_dict(), folder / WEIGHTS_FILE)
-        (folder / CONFIG_FILE).write_text(json.dumps(asdict(self.config), indent=2) + "\n", encoding="utf-8")
-
-    @classmethod
-    def load(cls, folder: str | Path) -> RelationHead | None:
-        folder = Path(folder)
-        if not (folder / CONFIG_FILE).exists():
-            return None
-        head = cls(RelationConfig(**json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))))
-        head.load_state_dict(torch.load(folder / WEIGHTS_FILE, map_location="cpu", weights_only=True))
-        return head.eval()
 
 
 @dataclass

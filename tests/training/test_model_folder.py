@@ -53,6 +53,8 @@ BREAKAGES = {
                      "label_map.json: label2id {"),
     "relation head missing": (lambda f: (f / "relation_head.pt").unlink(),
                               "relation_head.pt: missing, but relation_config.json is there"),
+    "pointer head missing": (lambda f: (f / "pointer_config.json").write_text("{}"),
+                             "pointer_head.pt: missing, but pointer_config.json is there"),
     "truncated weights": (lambda f: truncate(f / "model.safetensors", 10_000_000),
                           "model.safetensors: cannot be loaded, truncated or corrupt?"),
     "truncated relation head": (lambda f: truncate(f / "relation_head.pt", 1000),
