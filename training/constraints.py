@@ -52,6 +52,11 @@ def check_constraints(names: Sequence[str]) -> list[str]:
     return list(names)
 
 
+def pointer_mode(names: Sequence[str]) -> str | None:
+    """The pointer option among the named constraints ('pointer' or 'pointer-first'), or None."""
+    return next((n for n in names if n in ("pointer", "pointer-first")), None)
+
+
 def add_rule_figures(text: str, spans: Sequence) -> list:
     """`spans` plus each figure (and its unit) of the rule baseline that overlaps none of them."""
     from annotation.rules import RuleAnnotator

@@ -21,12 +21,13 @@ from transformers import TrainingArguments
 from annotation.rules import RuleAnnotator, link_figures
 from annotation.schema import Example
 from evaluation.metrics import evaluate_examples
+from training.constraints import pointer_mode
 from training.data import to_clean_examples
 from training.ner import DataArguments, ModelArguments
 from training.pipeline import fit_pointer, train_model
 from training.pointer import CONFIG_FILE as POINTER_CONFIG
 from training.predict import MODEL_INFO, FigureModel, predict_original
-from training.splits import document_folds, is_written
+from training.splits import document_folds, document_of, is_written
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +64,7 @@ def cross_validate(model_args: ModelArguments, data_args: DataArguments, train_a
         log.info("fold %d/%d: held out %s", i + 1, k, ", ".join(split.dev_docs))
         if resume and _complete_for(folder, split.train):
             metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
-            pointing = any(c.startswith("pointer") for c in model_args.constraints)
-            if pointing and not (folder / POINTER_CONFIG).exists():  # re-decoding folds trained without it
+            if pointer_mode(model_args.constraints) and not (folder / POINTER_CONFIG).exists():  # re-decoding folds trained without it
                 model = FigureModel.from_pretrained(folder, linker="heuristic", constraints=[])
                 fit_pointer(model, split.train, train_args.seed, data_args.augment).save(folder)
         else:
@@ -88,8 +88,6 @@ def cross_validate(model_args: ModelArguments, data_args: DataArguments, train_a
 def _complete_for(folder: Path, train: Sequence[Example]) -> bool:
     """Whether `folder` is a finished fold model trained on exactly these sentences' documents and count:
     a fold trained before the gold grew must be retrained, not silently reused."""
-    from training.splits import document_of
-
     if not ((folder / "metrics.json").exists() and (folder / "relation_config.json").exists()):
         return False
     info = json.loads((folder / MODEL_INFO).read_text(encoding="utf-8")) if (folder / MODEL_INFO).exists() else {}

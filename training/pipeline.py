@@ -21,6 +21,7 @@ from annotation.schema import SCHEMA_VERSION, Example
 from evaluation.scoring import score_entities, score_relations
 from training.align import ID2LABEL, LABEL2ID
 from training.augment import augment
+from training.constraints import pointer_mode
 from training.ner import DataArguments, ModelArguments, train_ner, write_log
 from training.pointer import pointer_items, targets_of, train_pointer
 from training.predict import MODEL_INFO, FigureModel
@@ -85,7 +86,7 @@ def train_model(model_args: ModelArguments, data_args: DataArguments, train_args
     model = FigureModel.from_pretrained(out, linker="heuristic", constraints=model_args.constraints)
     head = fit_relation_head(model, train, train_args.seed)
     model.relation_head = head
-    if any(c.startswith("pointer") for c in model_args.constraints):  # opt-in: it did not win the bake-off
+    if pointer_mode(model_args.constraints):  # opt-in: it did not win the bake-off
         model.pointer = fit_pointer(model, train, train_args.seed, data_args.augment)
         model.pointer.save(out)
     metrics: dict = {}

@@ -26,6 +26,7 @@ from training.constraints import (
     check_constraints,
     drop_distractors,
     path_obeys,
+    pointer_mode,
     programs_on_word_edges,
     span_constraints,
 )
@@ -95,7 +96,7 @@ class FigureModel:
     @property
     def pointing(self) -> str | None:
         """'pointer' (programs for figures the linker left alone) or 'pointer-first' (for every figure)."""
-        mode = next((c for c in self.constraints if c.startswith("pointer")), None)
+        mode = pointer_mode(self.constraints)
         if mode is not None and self.pointer is None:
             raise ValueError(f"decoding option {mode!r} needs a program pointer (pointer_head.pt) in the model folder")
         return mode
