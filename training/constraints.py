@@ -40,7 +40,10 @@ SINGLE_UNITS = frozenset(u for u in (*COUNT_UNITS, "元", "岁", "米", "亩", "
 #: (measured: it changes nothing on the CV sentences, training/BAKEOFF.md).
 #: ``pointer`` asks the figure-conditioned program pointer (training/pointer.py) for the program of each
 #: figure the linker left unlinked; ``pointer-first`` asks it for every figure.
-OPTIONS: tuple[str, ...] = ("rules", "pointer", "pointer-first")
+#: ``lexicon`` gives a figure the linker left unlinked the program the rule baseline links it to, when
+#: that program is a name of the program lexicon (annotation/rules.py) — a back-off for missed programs.
+OPTIONS: tuple[str, ...] = ("rules", "pointer", "pointer-first", "lexicon")
+LEXICON_SCORE = 0.8  # the rule baseline's score of a program found as a lexicon name (patterns score less)
 _OPEN, _CLOSE = "〔[【［", "〕]】］"  # not parentheses: （城市1204户） is a breakdown
 _NOT_AFTER = ("号", "號", "岁", "周岁", "週歲", "歲", "个工作日", "個工作日", "工作日", "小时", "小時")
 
@@ -77,6 +80,38 @@ def add_rule_figures(text: str, spans: Sequence) -> list:
         if unit is not None:
             out.append(Span(unit.start, unit.end, UNIT, score=unit.score))
     return sorted(out, key=lambda s: (s.start, s.end))
+
+
+def add_lexicon_programs(text: str, spans: Sequence, relations: Sequence, new_id) -> tuple[list, list]:
+    """`spans` and `relations` plus, for each figure with no has_value, the rule baseline's program for
+    the same figure span when the lexicon names it (score ≥ LEXICON_SCORE). An identical PROGRAM span
+    already there is linked; a program overlapping any other span is not added. `new_id(k)` names the
+    k-th added span."""
+    from annotation.rules import RuleAnnotator
+    from annotation.schema import HAS_VALUE, Span
+    from annotation.schema import Relation as Rel
+
+    linked = {r.tail for r in relations}
+    unlinked = {(s.start, s.end): s for s in spans if s.label in FIGURE_LABELS and s.id not in linked}
+    if not unlinked:
+        return list(spans), list(relations)
+    rules = RuleAnnotator()(text)
+    by_id = {s.id: s for s in rules.spans}
+    spans, relations = list(spans), list(relations)
+    for rel in rules.relations:
+        program, figure = by_id[rel.head], by_id[rel.tail]
+        target = unlinked.get((figure.start, figure.end))
+        if target is None or (program.score or 0) < LEXICON_SCORE:
+            continue
+        same = next((s for s in spans if s.label == PROGRAM and (s.start, s.end) == (program.start, program.end)),
+                    None)
+        if same is None:
+            if any(s.start < program.end and program.start < s.end for s in spans):
+                continue
+            same = Span(program.start, program.end, PROGRAM, new_id(len(spans) + 1), program.score)
+            spans.append(same)
+        relations.append(Rel(same.id, target.id, HAS_VALUE, program.score))
+    return sorted(spans, key=lambda s: (s.start, s.end)), relations
 
 
 def span_constraints(text: str, offsets: Sequence[tuple[int, int]], names: Sequence[str]

@@ -22,6 +22,7 @@ from annotation.schema import FIGURE_LABELS, HAS_VALUE, PROGRAM, Example, Relati
 from training.align import LABEL2ID, TokenView, decode_spans, path_allowed, viterbi_batch, word_starts
 from training.base import load_tokenizer
 from training.constraints import (
+    add_lexicon_programs,
     add_rule_figures,
     check_constraints,
     drop_distractors,
@@ -265,6 +266,9 @@ class FigureModel:
             relations = self.link(enc, local_named)
             if self.pointing:
                 local_named, relations = self.point_programs(enc, local_named, relations, base)
+            if "lexicon" in self.constraints:  # back-off: the rule baseline's lexicon program for unlinked figures
+                local_named, relations = add_lexicon_programs(enc.text, local_named, relations,
+                                                              lambda k, base=base: f"e{base + k}")
             spans_of[t] += [Span(s.start + start, s.end + start, s.label, s.id, s.score) for s in local_named]
             relations_of[t] += relations
         if "linked" in self.constraints:  # GUIDELINES: a PROGRAM is marked only as the head of a figure

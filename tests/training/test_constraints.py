@@ -173,6 +173,42 @@ def test_rule_backoff_adds_only_figures_the_model_left_unmarked():
         check_constraints(["rulez"])
 
 
+def test_lexicon_backoff_gives_unlinked_figures_the_rule_baselines_lexicon_program():
+    from annotation.schema import Relation, Span
+    from training.constraints import add_lexicon_programs
+
+    def name(k):
+        return f"n{k}"
+
+    text = "全市养老机构34所，其中公办养老机构12所"  # the lexicon knows 养老机构
+    figures = [Span(6, 8, "COUNT", "f1"), Span(8, 9, "UNIT", "u1"), Span(18, 20, "COUNT", "f2"), Span(20, 21, "UNIT", "u2")]
+    spans, relations = add_lexicon_programs(text, figures, [], name)
+    programs = {s.id: (s.start, s.end) for s in spans if s.label == "PROGRAM"}
+    assert sorted(programs.values()) == [(2, 6), (14, 18)]  # 养老机构 before each count
+    assert {(programs[r.head], r.tail) for r in relations} == {((2, 6), "f1"), ((14, 18), "f2")}
+    assert len({s.id for s in spans}) == len(spans)  # added spans get fresh ids
+
+    # a figure the linker already linked keeps its link; nothing is added for it
+    own = [*figures, Span(12, 18, "PROGRAM", "p1")]  # 公办养老机构, the model's (wider) program
+    spans, relations = add_lexicon_programs(text, own, [Relation("p1", "f2")], name)
+    assert [(s.start, s.end) for s in spans if s.label == "PROGRAM"] == [(2, 6), (12, 18)]
+    assert {(r.head, r.tail) for r in relations} == {("p1", "f2"), (spans[0].id, "f1")}
+
+    # the same span already marked by the model is linked, not duplicated
+    own = [Span(2, 6, "PROGRAM", "p1"), *figures[:2]]
+    spans, relations = add_lexicon_programs(text[:9], own, [], name)
+    assert spans == own and [(r.head, r.tail) for r in relations] == [("p1", "f1")]
+
+    # a program the rules found only by pattern (…补贴) is not trusted; nor one overlapping a model span
+    text = "发放困难群众生活补贴50万元"
+    money = [Span(10, 13, "AMOUNT", "f1"), Span(13, 14, "UNIT", "u1")]
+    assert add_lexicon_programs(text, money, [], name) == (money, [])
+    text = "全市养老机构34所"
+    clash = [Span(0, 4, "PROGRAM", "p1"), Span(4, 6, "COUNT", "f1")]  # model: 全市养老 (overlaps 养老机构)
+    assert add_lexicon_programs(text, clash, [], name) == (clash, [])
+    assert check_constraints(["lexicon"]) == ["lexicon"]
+
+
 @pytest.mark.parametrize("text, figure, distractor", [
     ("青政〔2016〕15号", "15", True),  # document number
     ("青政[2014]70號", "2014", True),  # inside brackets
