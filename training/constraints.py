@@ -82,35 +82,45 @@ def add_rule_figures(text: str, spans: Sequence) -> list:
     return sorted(out, key=lambda s: (s.start, s.end))
 
 
+def attach_program(spans: list, relations: list, figure, start: int, end: int, score: float | None, new_id,
+                   reuse_overlapping: bool = False) -> None:
+    """Make text[start:end] the program of `figure`, in place: an existing PROGRAM span there (the identical
+    one, or with `reuse_overlapping` any one it overlaps) heads the has_value; otherwise a new PROGRAM
+    named `new_id(len(spans) + 1)` is added, unless it would overlap another span (then nothing changes).
+    The figure's earlier has_value, if any, is replaced."""
+    from annotation.schema import HAS_VALUE, Relation, Span
+
+    def there(s) -> bool:
+        return s.start < end and start < s.end if reuse_overlapping else (s.start, s.end) == (start, end)
+
+    program = next((s for s in spans if s.label == PROGRAM and there(s)), None)
+    if program is None:
+        if any(s.start < end and start < s.end for s in spans):
+            return
+        program = Span(start, end, PROGRAM, new_id(len(spans) + 1), score)
+        spans.append(program)
+    relations[:] = [r for r in relations if r.tail != figure.id]
+    relations.append(Relation(program.id, figure.id, HAS_VALUE, score))
+
+
 def add_lexicon_programs(text: str, spans: Sequence, relations: Sequence, new_id) -> tuple[list, list]:
     """`spans` and `relations` plus, for each figure with no has_value, the rule baseline's program for
-    the same figure span when the lexicon names it (score ≥ LEXICON_SCORE). An identical PROGRAM span
-    already there is linked; a program overlapping any other span is not added. `new_id(k)` names the
-    k-th added span."""
+    the same figure span when the lexicon names it (score ≥ LEXICON_SCORE), by `attach_program`: an
+    identical PROGRAM span already there is linked; a program overlapping any other span is not added."""
     from annotation.rules import RuleAnnotator
-    from annotation.schema import HAS_VALUE, Span
-    from annotation.schema import Relation as Rel
 
     linked = {r.tail for r in relations}
     unlinked = {(s.start, s.end): s for s in spans if s.label in FIGURE_LABELS and s.id not in linked}
+    spans, relations = list(spans), list(relations)
     if not unlinked:
-        return list(spans), list(relations)
+        return spans, relations
     rules = RuleAnnotator()(text)
     by_id = {s.id: s for s in rules.spans}
-    spans, relations = list(spans), list(relations)
     for rel in rules.relations:
         program, figure = by_id[rel.head], by_id[rel.tail]
         target = unlinked.get((figure.start, figure.end))
-        if target is None or (program.score or 0) < LEXICON_SCORE:
-            continue
-        same = next((s for s in spans if s.label == PROGRAM and (s.start, s.end) == (program.start, program.end)),
-                    None)
-        if same is None:
-            if any(s.start < program.end and program.start < s.end for s in spans):
-                continue
-            same = Span(program.start, program.end, PROGRAM, new_id(len(spans) + 1), program.score)
-            spans.append(same)
-        relations.append(Rel(same.id, target.id, HAS_VALUE, program.score))
+        if target is not None and (program.score or 0) >= LEXICON_SCORE:
+            attach_program(spans, relations, target, program.start, program.end, program.score, new_id)
     return sorted(spans, key=lambda s: (s.start, s.end)), relations
 
 

@@ -40,7 +40,7 @@ from training.align import (
     viterbi_tags,
 )
 from training.base import load_tokenizer, resolve_base_model
-from training.constraints import CONSTRAINTS, check_constraints, span_constraints
+from training.constraints import CONSTRAINTS, OPTIONS, check_constraints, span_constraints
 from training.features import FEATURE_SIZES, token_features
 from training.lac import init_lac_encoder
 from training.model import BertForFigureTagging, FeatureCollator
@@ -57,8 +57,8 @@ class ModelArguments:
     lac: bool = field(default=False, metadata={
         "help": "Add LAC's pretrained character embeddings + BiGRU beside the encoder (training/lac.py)."})
     constraints: list[str] = field(default_factory=lambda: list(CONSTRAINTS), metadata={
-        "help": "Decoding constraints and options (training/constraints.py): numeral, single, words, linked, "
-                "distractors; options rules, pointer, pointer-first; 'none' for none."})
+        "help": f"Decoding constraints (training/constraints.py): {', '.join(CONSTRAINTS)}; "
+                f"options {', '.join(OPTIONS)}; 'none' for none."})
     linker: str = field(default="auto", metadata={
         "help": "has_value linker kept in the folder: model, heuristic, or auto (the better on dev relation F1)."})
 

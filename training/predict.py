@@ -18,12 +18,13 @@ import numpy as np
 import torch
 
 from annotation.rules import link_figures
-from annotation.schema import FIGURE_LABELS, HAS_VALUE, PROGRAM, Example, Relation, Span
+from annotation.schema import FIGURE_LABELS, PROGRAM, Example, Relation, Span
 from training.align import LABEL2ID, TokenView, decode_spans, path_allowed, viterbi_batch, word_starts
 from training.base import load_tokenizer
 from training.constraints import (
     add_lexicon_programs,
     add_rule_figures,
+    attach_program,
     check_constraints,
     drop_distractors,
     path_obeys,
@@ -219,7 +220,7 @@ class FigureModel:
         scores = torch.sigmoid(self.relation_head(batch.head, batch.tail, batch.features))
         return decode_relations(batch, scores, self.relation_head.config.threshold)
 
-    def point_programs(self, enc: Encoded, spans: Sequence[Span], relations: Sequence[Relation], base: int
+    def point_programs(self, enc: Encoded, spans: Sequence[Span], relations: Sequence[Relation], new_id
                        ) -> tuple[list[Span], list[Relation]]:
         """The pointer's program for each figure (of those the linker left unlinked, in mode 'pointer').
 
@@ -232,17 +233,9 @@ class FigureModel:
                       enc.offsets)
         spans, relations = list(spans), list(relations)
         for figure, hit in zip(figures, found, strict=True):
-            if hit is None:
-                continue
-            start, end, score = hit
-            program = next((s for s in spans if s.label == PROGRAM and s.start < end and start < s.end), None)
-            if program is None:
-                if any(s.start < end and start < s.end for s in spans):
-                    continue
-                program = Span(start, end, PROGRAM, f"e{base + len(spans) + 1}", round(score, 4))
-                spans.append(program)
-            relations = [r for r in relations if r.tail != figure.id]
-            relations.append(Relation(program.id, figure.id, HAS_VALUE, round(score, 4)))
+            if hit is not None:
+                start, end, score = hit
+                attach_program(spans, relations, figure, start, end, round(score, 4), new_id, reuse_overlapping=True)
         return sorted(spans, key=lambda s: (s.start, s.end)), relations
 
     def predict(self, texts: Sequence[str], batch_size: int = 32, ids: Sequence[str] | None = None) -> list[Example]:
@@ -264,11 +257,14 @@ class FigureModel:
             local_named = [Span(s.start, s.end, s.label, f"e{base + k + 1}",
                                 None if s.score is None else round(s.score, 4)) for k, s in enumerate(local)]
             relations = self.link(enc, local_named)
+
+            def new_id(k: int, base: int = base) -> str:  # the k-th span of this window, numbered on from `base`
+                return f"e{base + k}"
+
             if self.pointing:
-                local_named, relations = self.point_programs(enc, local_named, relations, base)
+                local_named, relations = self.point_programs(enc, local_named, relations, new_id)
             if "lexicon" in self.constraints:  # back-off: the rule baseline's lexicon program for unlinked figures
-                local_named, relations = add_lexicon_programs(enc.text, local_named, relations,
-                                                              lambda k, base=base: f"e{base + k}")
+                local_named, relations = add_lexicon_programs(enc.text, local_named, relations, new_id)
             spans_of[t] += [Span(s.start + start, s.end + start, s.label, s.id, s.score) for s in local_named]
             relations_of[t] += relations
         if "linked" in self.constraints:  # GUIDELINES: a PROGRAM is marked only as the head of a figure
