@@ -3,7 +3,9 @@
 A tagger that has seen 临时救助 only after 发放 learns the context, not the name.
 Each augmented copy of a sentence replaces every PROGRAM mention with another
 name drawn from the training data's own programs (never from held-out documents:
-the names come from the sentences being augmented), keeping the sentence's figures,
+the names come from the sentences being augmented) and, when given, from extra names
+(`--augment_names annotation/extra`: programs of sentences the project wrote, used only
+as names, never as training sentences), keeping the sentence's figures,
 units and links; offsets after a replaced mention shift by the length difference.
 Copies carry the id `ORIGINAL~augK` and the original's meta, so splits by document
 still hold.
@@ -40,11 +42,13 @@ def replace_programs(example: Example, names: Sequence[str], rng: random.Random,
     return Example(f"{example.id}~{suffix}", "".join(pieces), spans, list(example.relations), dict(example.meta))
 
 
-def augment(examples: Sequence[Example], copies: int, seed: int = 42) -> list[Example]:
-    """`copies` program-swapped copies of every example that has a PROGRAM (the originals not included)."""
+def augment(examples: Sequence[Example], copies: int, seed: int = 42, extra_names: Sequence[str] = ()
+            ) -> list[Example]:
+    """`copies` program-swapped copies of every example that has a PROGRAM (the originals not included);
+    names are drawn from the examples' programs and `extra_names`."""
     if copies <= 0:
         return []
-    names = program_names(examples)
+    names = list(dict.fromkeys([*program_names(examples), *extra_names]))
     rng = random.Random(seed)
     out = []
     for k in range(copies):

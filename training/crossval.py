@@ -31,6 +31,16 @@ from training.splits import document_folds, document_of, is_written
 
 log = logging.getLogger(__name__)
 
+#: The arguments that change a fold model's weights (training_args.json keys). Decoding arguments
+#: (constraints, linker) are not among them: re-decoding the same fold models is what the bake-off does.
+RECIPE_KEYS = {
+    "model": ("base_model", "max_length", "features", "word_features", "lac"),
+    "data": ("real_weight", "augment", "augment_names"),
+    "training": ("num_train_epochs", "max_steps", "learning_rate", "per_device_train_batch_size",
+                 "gradient_accumulation_steps", "warmup_steps", "weight_decay", "lr_scheduler_type", "seed",
+                 "train_sampling_strategy"),
+}
+
 
 #: the systems every fold predicts: the relation head, and the same entities linked by the heuristic
 LINKERS = {"model": "model", "model+heuristic-linker": "heuristic"}
@@ -62,7 +72,7 @@ def cross_validate(model_args: ModelArguments, data_args: DataArguments, train_a
     for i, split in enumerate(document_folds(list(clean.values()), k, train_args.seed, hold_written=True)):
         folder = work_dir / split.name
         log.info("fold %d/%d: held out %s", i + 1, k, ", ".join(split.dev_docs))
-        if resume and _complete_for(folder, split.train):
+        if resume and _complete_for(folder, split.train, recipe(model_args, data_args, train_args)):
             metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
             if pointer_mode(model_args.constraints) and not (folder / POINTER_CONFIG).exists():  # re-decoding folds trained without it
                 model = FigureModel.from_pretrained(folder, linker="heuristic", constraints=[])
@@ -85,17 +95,33 @@ def cross_validate(model_args: ModelArguments, data_args: DataArguments, train_a
     return result
 
 
-def _complete_for(folder: Path, train: Sequence[Example]) -> bool:
-    """Whether `folder` is a finished fold model trained on exactly these sentences' documents and count:
-    a fold trained before the gold grew must be retrained, not silently reused."""
+def recipe(model_args: ModelArguments, data_args: DataArguments, train_args: TrainingArguments) -> dict:
+    """The RECIPE_KEYS of these arguments, shaped like a model folder's training_args.json."""
+    parts = {"model": vars(model_args), "data": vars(data_args), "training": train_args.to_dict()}
+    return {part: {key: parts[part].get(key) for key in keys} for part, keys in RECIPE_KEYS.items()}
+
+
+def _complete_for(folder: Path, train: Sequence[Example], wanted: dict | None = None) -> bool:
+    """Whether `folder` is a finished fold model trained on exactly these sentences' documents and count
+    and, when `wanted` (a `recipe`) is given, by that recipe: a fold trained before the gold grew, or
+    before the recipe changed (more epochs, another base, word features), is retrained, not reused."""
     if not ((folder / "metrics.json").exists() and (folder / "relation_config.json").exists()):
         return False
     info = json.loads((folder / MODEL_INFO).read_text(encoding="utf-8")) if (folder / MODEL_INFO).exists() else {}
-    same = (info.get("train_sentences") == len(train)
-            and info.get("train_documents") == sorted({document_of(e) for e in train}))
-    if not same:
+    if not (info.get("train_sentences") == len(train)
+            and info.get("train_documents") == sorted({document_of(e) for e in train})):
         log.warning("%s was trained on other sentences than this fold's (the gold changed): retraining it", folder)
-    return same
+        return False
+    if wanted is not None:
+        path = folder / "training_args.json"
+        saved = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        changed = [f"{part}.{key}: {saved.get(part, {}).get(key, '(not recorded)')!r} -> {value!r}"
+                   for part, values in wanted.items() for key, value in values.items()
+                   if saved.get(part, {}).get(key, "(not recorded)") != value]
+        if changed:
+            log.warning("%s was trained by another recipe (%s): retraining it", folder, "; ".join(changed))
+            return False
+    return True
 
 
 def rule_predictions(gold: Sequence[Example]) -> tuple[list[Example], list[Example]]:

@@ -41,7 +41,7 @@ from training.align import (
 )
 from training.base import load_tokenizer, resolve_base_model
 from training.constraints import CONSTRAINTS, OPTIONS, check_constraints, span_constraints
-from training.features import FEATURE_SIZES, token_features
+from training.features import FEATURE_SIZES, WORD_FEATURE_SIZES, token_features
 from training.lac import init_lac_encoder
 from training.model import BertForFigureTagging, FeatureCollator
 
@@ -54,6 +54,8 @@ class ModelArguments:
     max_length: int = field(default=256, metadata={"help": "Tokens per window (sentences are ≤ 200 characters)."})
     features: bool = field(default=True, metadata={
         "help": "Add character-class, rule-tag and program-lexicon embeddings (training/features.py)."})
+    word_features: bool = field(default=False, metadata={
+        "help": "Also add jieba word-position (B/M/E/S) and part-of-speech embeddings (training/features.py)."})
     lac: bool = field(default=False, metadata={
         "help": "Add LAC's pretrained character embeddings + BiGRU beside the encoder (training/lac.py)."})
     constraints: list[str] = field(default_factory=lambda: list(CONSTRAINTS), metadata={
@@ -72,6 +74,8 @@ class DataArguments:
         "help": "Repeat real training sentences N times (the written ones outnumber them)."})
     augment: int = field(default=0, metadata={
         "help": "Program-swapped copies of each training sentence with a program (training/augment.py)."})
+    augment_names: list[str] = field(default_factory=list, metadata={
+        "help": "Gold exports or folders whose PROGRAM names join augmentation's names (not its sentences)."})
     cv_dir: str = field(default="", metadata={"help": "Where --folds puts fold models and the report (out/cv/NAME)."})
 
 
@@ -90,7 +94,8 @@ def parse_arguments(config: str | None, overrides: Sequence[str]):
     return model_args, data_args, train_args
 
 
-def tokenize_examples(examples: Sequence[Example], tokenizer: PreTrainedTokenizerBase, max_length: int) -> Dataset:
+def tokenize_examples(examples: Sequence[Example], tokenizer: PreTrainedTokenizerBase, max_length: int,
+                      slots: int = len(FEATURE_SIZES)) -> Dataset:
     """A Dataset of input ids, aligned labels and what decoding needs (offsets, word starts)."""
     rows = [{"id": e.id, "text": e.text, "span_starts": [s.start for s in e.spans],
              "span_ends": [s.end for s in e.spans], "span_labels": [s.label for s in e.spans]}
@@ -106,7 +111,7 @@ def tokenize_examples(examples: Sequence[Example], tokenizer: PreTrainedTokenize
             out["labels"].append(align_labels(view, tags))
             out["offset_mapping"].append([list(o) for o in view.offsets])
             out["word_starts"].append([-1 if w is None else int(w) for w in view.word_starts])
-            out["feature_ids"].append(token_features(text, view.offsets))
+            out["feature_ids"].append(token_features(text, view.offsets, slots))
         return {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"], **out}
 
     return Dataset.from_list(rows).map(encode, batched=True, desc="tokenise + align")
@@ -164,15 +169,16 @@ def train_ner(model_args: ModelArguments, train_args: TrainingArguments,
     config = AutoConfig.from_pretrained(model_args.base_model, num_labels=len(LABEL2ID), id2label=ID2LABEL,
                                         label2id=LABEL2ID)
     config.use_features = model_args.features
-    config.feature_sizes = list(FEATURE_SIZES)
+    config.feature_sizes = list(FEATURE_SIZES) + (list(WORD_FEATURE_SIZES) if model_args.word_features else [])
     add_lac = model_args.lac and not getattr(config, "use_lac", False)  # a base that has it keeps its weights
     config.use_lac = model_args.lac or getattr(config, "use_lac", False)
     model = BertForFigureTagging.from_pretrained(model_args.base_model, config=config)
     if add_lac:
         log.info("LAC branch initialised: %s", init_lac_encoder(model.lac, tokenizer.get_vocab()))
     columns = ["input_ids", "attention_mask", "labels", "feature_ids"]
-    train_ds = tokenize_examples(train, tokenizer, model_args.max_length)
-    dev_ds = tokenize_examples(dev, tokenizer, model_args.max_length) if dev else None
+    slots = len(config.feature_sizes)
+    train_ds = tokenize_examples(train, tokenizer, model_args.max_length, slots)
+    dev_ds = tokenize_examples(dev, tokenizer, model_args.max_length, slots) if dev else None
     if dev_ds is None and train_args.eval_strategy != "no":
         raise ValueError("no dev sentences: set eval_strategy to 'no' (and load_best_model_at_end false)")
     trainer = NerTrainer(

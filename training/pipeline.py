@@ -20,7 +20,7 @@ from transformers import TrainingArguments
 from annotation.schema import SCHEMA_VERSION, Example
 from evaluation.scoring import score_entities, score_relations
 from training.align import ID2LABEL, LABEL2ID
-from training.augment import augment
+from training.augment import augment, program_names
 from training.constraints import pointer_mode
 from training.ner import DataArguments, ModelArguments, train_ner, write_log
 from training.pointer import pointer_items, targets_of, train_pointer
@@ -72,12 +72,21 @@ def dev_scores(model: FigureModel, dev: Sequence[Example]) -> dict:
     return out
 
 
+def augment_names(paths: Sequence[str]) -> list[str]:
+    """PROGRAM names (clean text) of the gold at `paths`, for augmentation only."""
+    if not paths:
+        return []
+    from training.data import load_gold, to_clean_examples
+
+    return program_names(to_clean_examples(load_gold(paths)))
+
+
 def train_model(model_args: ModelArguments, data_args: DataArguments, train_args: TrainingArguments,
                 train: Sequence[Example], dev: Sequence[Example]) -> tuple[Path, dict]:
     """Train and save a model folder to train_args.output_dir; returns (folder, dev metrics or {})."""
     started = time.perf_counter()
     weighted = [e for e in train for _ in range(1 if is_written(e) else max(data_args.real_weight, 1))]
-    weighted += augment(train, data_args.augment, train_args.seed)
+    weighted += augment(train, data_args.augment, train_args.seed, augment_names(data_args.augment_names))
     trainer = train_ner(model_args, train_args, weighted, dev)
     out = Path(train_args.output_dir)
     trainer.save_model(out)

@@ -143,7 +143,7 @@ class FigureModel:
                 raise ValueError(f"a text of {max(map(len, batch))} characters exceeds the model window")
             features = np.zeros((*ids.shape, len(self.ner.config.feature_sizes)), dtype=np.int64)
             for row, (text, view) in enumerate(zip(batch, views, strict=True)):
-                features[row, : len(view.offsets)] = token_features(text, view.offsets)
+                features[row, : len(view.offsets)] = token_features(text, view.offsets, features.shape[-1])
             if self.onnx is not None:
                 logits, states = self.onnx(torch.from_numpy(ids), torch.from_numpy(mask), torch.from_numpy(features),
                                            hidden=hidden_needed)

@@ -70,6 +70,20 @@ def test_replace_programs_keeps_offsets_and_links():
     assert len(augment([e], 2)) == 2
 
 
+def test_augmentation_draws_extra_names_but_not_their_sentences():
+    from training.pipeline import augment_names
+
+    e = parse_markup("发放[[临时救助|P1]]金[[27万|A>P1]][[元|U]]", "x")
+    extra = augment_names(["annotation/extra"])
+    assert len(extra) > 100
+    copies = augment([e], 20, extra_names=extra)
+    assert len(copies) == 20  # one copy per original and round: the extra names bring no sentences
+    used = {c.span_text(s) for c in copies for s in c.spans if s.label == "PROGRAM"}
+    assert used - {"临时救助"} and used <= set(extra) | {"临时救助"}
+    assert all(c.text.endswith("金27万元") for c in copies)
+    assert augment_names([]) == []
+
+
 def test_segmenting_only_texts_whose_path_holds_a_program_decodes_as_segmenting_all():
     """FigureModel.decode runs jieba only where the path without `words` holds a PROGRAM tag: the shipped
     model's spans on gold sentences must equal decoding every text under all its constraints at once."""

@@ -196,3 +196,26 @@ def test_a_fold_folder_is_reused_only_for_the_sentences_it_was_trained_on(tmp_pa
     assert _complete_for(folder, train)
     assert not _complete_for(folder, train + [Example("s9", "低保", meta={"doc": "written-c"})])  # the gold grew
     assert not _complete_for(folder, train[:2])
+
+
+def test_a_fold_folder_is_retrained_when_the_recipe_changed(tmp_path):
+    from training.crossval import _complete_for, recipe
+    from training.ner import parse_arguments
+
+    train = [Example("s0", "低保", meta={"doc": "written-a", "source": "written"})]
+    folder = tmp_path / "fold0"
+    folder.mkdir()
+    for name in ("metrics.json", "relation_config.json"):
+        (folder / name).write_text("{}")
+    (folder / "minzheng.json").write_text(json.dumps({"train_sentences": 1, "train_documents": ["written-a"]}))
+    config = "training/configs/ner-default.yaml"
+    trained = recipe(*parse_arguments(config, ["--output_dir", str(tmp_path / "x")]))
+    (folder / "training_args.json").write_text(json.dumps(trained, default=str))
+    assert _complete_for(folder, train, trained)
+    # decoding flags do not change the weights: the bake-off re-decodes the same folds with them
+    assert _complete_for(folder, train, recipe(*parse_arguments(config, ["--constraints", "numeral"])))
+    for flags in (["--word_features", "true"], ["--num_train_epochs", "20"], ["--real_weight", "1"],
+                  ["--learning_rate", "1e-4"], ["--lac", "false"]):
+        assert not _complete_for(folder, train, recipe(*parse_arguments(config, flags))), flags
+    (folder / "training_args.json").unlink()  # a fold folder that does not say how it was trained
+    assert not _complete_for(folder, train, trained)
