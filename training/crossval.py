@@ -115,9 +115,10 @@ def _complete_for(folder: Path, train: Sequence[Example], wanted: dict | None = 
     if wanted is not None:
         path = folder / "training_args.json"
         saved = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-        changed = [f"{part}.{key}: {saved.get(part, {}).get(key, '(not recorded)')!r} -> {value!r}"
-                   for part, values in wanted.items() for key, value in values.items()
-                   if saved.get(part, {}).get(key, "(not recorded)") != value]
+        was = {(part, key): saved.get(part, {}).get(key, "(not recorded)") for part, keys in wanted.items()
+               for key in keys}
+        changed = [f"{part}.{key}: {was[part, key]!r} -> {value!r}" for part, values in wanted.items()
+                   for key, value in values.items() if was[part, key] != value]
         if changed:
             log.warning("%s was trained by another recipe (%s): retraining it", folder, "; ".join(changed))
             return False

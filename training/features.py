@@ -80,14 +80,11 @@ def _pos_class(flag: str) -> int:
 
 def word_features(text: str) -> list[tuple[int, int]]:
     """(place in word B/M/E/S = 1…4, part-of-speech class) ids per character, from jieba.posseg."""
-    from training.words import _jieba
-
-    _jieba()  # initialised once, quietly
-    import jieba.posseg
+    from training.words import tagged_words
 
     out: list[tuple[int, int]] = []
-    for pair in jieba.posseg.cut(text):
-        n, pos = len(pair.word), _pos_class(pair.flag)
+    for word, flag in tagged_words(text):
+        n, pos = len(word), _pos_class(flag)
         out += [(4, pos)] if n == 1 else [(1, pos), *[(2, pos)] * (n - 2), (3, pos)]
     return out
 

@@ -41,6 +41,14 @@ def word_boundaries(text: str) -> frozenset[int]:
     return frozenset(out)
 
 
+def tagged_words(text: str) -> list[tuple[str, str]]:
+    """(word, part-of-speech flag) pairs covering `text`, from jieba.posseg (its own segmentation)."""
+    _jieba()
+    import jieba.posseg
+
+    return [(pair.word, pair.flag) for pair in jieba.posseg.cut(text)]
+
+
 @lru_cache(maxsize=4096)
 def _block_boundaries(block: str) -> frozenset[int]:
     return word_boundaries(block)
