@@ -30,10 +30,11 @@ runner = CliRunner()
 
 @pytest.fixture
 def inputs(tmp_path):
-    """Eight reports: long enough (seconds) that the run can be stopped in the middle."""
+    """Twenty-four reports: long enough (seconds) that the run can be stopped in the middle — with
+    eight, a fast machine once finished the whole run in the 0.2 s between the partial file and the signal."""
     folder = tmp_path / "in"
     folder.mkdir()
-    for k in range(2):
+    for k in range(6):
         for path in REPORTS:
             shutil.copy(path, folder / f"{k}-{path.name}")
     return folder
