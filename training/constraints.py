@@ -7,7 +7,8 @@ the ones it decodes with; the CV bake-off measures each one's effect):
   guidelines start a figure at its first digit, so a figure never lacks one;
 - ``single``: a one-character PROGRAM never, a one-character UNIT only when the
   unit lexicon knows it (人, 户, 元 …);
-- ``words``: a PROGRAM starts and ends on a word boundary (training/words.py);
+- ``words``: a PROGRAM starts and ends on a word boundary (training/words.py), and one
+  that opens a quote or bracket right before its closing mark takes the mark in (`close_quotes`);
 - ``linked``: after linking, a PROGRAM that heads no has_value is dropped (the
   guidelines mark a program only as the program of a figure in its sentence).
 - ``distractors``: a figure GUIDELINES.md lists under "What is not a figure" that its
@@ -29,9 +30,9 @@ import numpy as np
 from annotation.rules import COUNT_UNITS
 from annotation.schema import FIGURE_LABELS, PROGRAM, UNIT
 from training.align import BIO, LABEL2ID
+from training.words import NUMERALS
 
 CONSTRAINTS: tuple[str, ...] = ("numeral", "single", "words", "linked", "distractors")
-NUMERALS = frozenset("0123456789０１２３４５６７８９零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾")
 SINGLE_UNITS = frozenset(u for u in (*COUNT_UNITS, "元", "岁", "米", "亩", "吨", "斤") if len(u) == 1)
 
 
@@ -150,6 +151,28 @@ def span_constraints(text: str, offsets: Sequence[tuple[int, int]], names: Seque
         for tag in (f"B-{PROGRAM}", f"I-{PROGRAM}"):
             must_continue[:, LABEL2ID[tag]] |= ~ends
     return begin_ok, must_continue
+
+
+_PAIRS = {"“": "”", "《": "》", "（": "）", "(": ")", "‘": "’", "「": "」"}
+
+
+def close_quotes(text: str, spans: Sequence) -> list:
+    """`spans` with each PROGRAM that opens a quote or bracket it does not close, and stops right before
+    the closing mark, carried over that mark: 残疾人“两项补贴 → 残疾人“两项补贴” (part of `words`: a name cut
+    inside its quotes is cut inside a word). Position-wise constraints cannot say this (it depends on where
+    the span starts), so it is a repair after decoding."""
+    from annotation.schema import Span
+
+    out = []
+    for span in spans:
+        inside = text[span.start : span.end]
+        if span.label == PROGRAM and span.end < len(text):
+            after = text[span.end]
+            opener = next((o for o, c in _PAIRS.items() if c == after), None)
+            if opener is not None and inside.count(opener) > inside.count(after):
+                span = Span(span.start, span.end + 1, span.label, span.id, span.score)
+        out.append(span)
+    return out
 
 
 def programs_on_word_edges(text: str, offsets: Sequence[tuple[int, int]], tags: np.ndarray) -> bool:

@@ -26,6 +26,7 @@ from training.constraints import (
     add_rule_figures,
     attach_program,
     check_constraints,
+    close_quotes,
     drop_distractors,
     path_obeys,
     pointer_mode,
@@ -248,6 +249,8 @@ class FigureModel:
         spans_of: list[list[Span]] = [[] for _ in texts]
         relations_of: list[list[Relation]] = [[] for _ in texts]
         for (t, start, keep_from, keep_to), enc, found in zip(pieces, encoded, decoded, strict=True):
+            if "words" in self.constraints:  # a name cut inside its own quotes
+                found = close_quotes(enc.text, found)
             if "distractors" in self.constraints:  # GUIDELINES: "What is not a figure"
                 found = drop_distractors(enc.text, found)
             if "rules" in self.constraints:  # back-off: figures the rule baseline finds where the model found none

@@ -15,8 +15,10 @@ from functools import lru_cache
 
 #: A word ending in one of these has a boundary before it (救助金 → 救助|金, 供养率 → 供养|率).
 SPLIT_SUFFIXES = frozenset("金率款费")
-#: A word starting with one of these after a figure has a boundary after it (个村居委会 → 个|村居委会).
+#: A word starting with one of these right after a numeral has a boundary after it (3个村居委会 → 个|村居委会).
+#: Only after a numeral: elsewhere the word is a word (集中供养人数 is 集中供养|人数, never 集中供养人|数).
 SPLIT_PREFIXES = frozenset("个名所家户人座张台项处")
+NUMERALS = frozenset("0123456789０１２３４５６７８９零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾")
 
 
 @lru_cache(maxsize=1)
@@ -36,7 +38,7 @@ def word_boundaries(text: str) -> frozenset[int]:
         out.add(end)
         if len(word) > 1 and word[-1] in SPLIT_SUFFIXES:
             out.add(end - 1)
-        if len(word) > 1 and word[0] in SPLIT_PREFIXES:
+        if len(word) > 1 and word[0] in SPLIT_PREFIXES and start > 0 and text[start - 1] in NUMERALS:
             out.add(start + 1)
     return frozenset(out)
 

@@ -1,12 +1,14 @@
 """Decoding constraints: figures start on numerals, no unknown one-character PROGRAM/UNIT, PROGRAM on word edges."""
 
+import jieba
 import numpy as np
 import pytest
 
 from annotation.markup import parse_markup
+from annotation.schema import PROGRAM, Span
 from training.align import BIO, LABEL2ID, viterbi_tags
 from training.augment import augment, replace_programs
-from training.constraints import check_constraints, span_constraints
+from training.constraints import check_constraints, close_quotes, span_constraints
 from training.words import word_boundaries
 
 
@@ -52,6 +54,38 @@ def test_word_boundaries_split_what_the_guidelines_keep_outside():
     b = word_boundaries("发放临时救助金27万元")
     assert {2, 6} <= b  # 临时救助 is a word, 金 stands apart
     assert {0, len("发放临时救助金27万元")} <= b
+
+
+def test_measure_word_splits_off_only_after_a_numeral():
+    # 人数 after a program is one word: 集中供养人 (ending inside it) must stay forbidden
+    text = "集中供养人数1519人"
+    b = word_boundaries(text)
+    assert 4 in b and 5 not in b
+    # a measure word jieba glues to the next word right after a figure stands apart
+    glued = next(w for w, s, e in jieba.tokenize("建成3个村居委会") if w.startswith("个"))
+    assert len(glued) > 1  # jieba does glue it, so the split below is this rule's
+    assert {3, 4} <= word_boundaries("建成3个村居委会")
+
+
+def test_a_program_cut_inside_its_own_quotes_is_closed():
+    text = "享受残疾人“两项补贴”共有13342人,落实“两项补贴”资金"
+    opened = Span(2, text.index("”"), PROGRAM, "e1")  # 残疾人“两项补贴, the closing mark left out
+    inner = Span(text.rindex("两"), text.rindex("”"), PROGRAM, "e2")  # 两项补贴 inside its quotes: a name
+    figure = Span(text.index("1"), text.index("人", text.index("1")), "COUNT", "e3")
+    closed, kept, same = close_quotes(text, [opened, inner, figure])
+    assert text[closed.start : closed.end] == "残疾人“两项补贴”" and closed.id == "e1"
+    assert (kept.start, kept.end) == (inner.start, inner.end) and same == figure
+    # not closed when the closing mark is not right after the span
+    cut = Span(2, text.index("”") - 1, PROGRAM, "e4")
+    assert close_quotes(text, [cut])[0] == cut
+
+
+def test_gold_programs_close_the_quotes_they_open():
+    from training.data import load_gold
+
+    for example in load_gold(["annotation/gold"]):
+        programs = [s for s in example.spans if s.label == PROGRAM]
+        assert close_quotes(example.text, programs) == programs, example.id
 
 
 def test_unknown_constraint_is_named():
