@@ -27,8 +27,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from annotation.consistency import CLOSERS
 from annotation.rules import COUNT_UNITS
-from annotation.schema import FIGURE_LABELS, PROGRAM, UNIT
+from annotation.schema import FIGURE_LABELS, HAS_VALUE, PROGRAM, UNIT, Relation, Span
 from training.align import BIO, LABEL2ID
 from training.words import NUMERALS
 
@@ -64,7 +65,6 @@ def pointer_mode(names: Sequence[str]) -> str | None:
 def add_rule_figures(text: str, spans: Sequence) -> list:
     """`spans` plus each figure (and its unit) of the rule baseline that overlaps none of them."""
     from annotation.rules import RuleAnnotator
-    from annotation.schema import Span
 
     taken = np.zeros(len(text) + 1, dtype=bool)
     for span in spans:
@@ -89,7 +89,6 @@ def attach_program(spans: list, relations: list, figure, start: int, end: int, s
     one, or with `reuse_overlapping` any one it overlaps) heads the has_value; otherwise a new PROGRAM
     named `new_id(len(spans) + 1)` is added, unless it would overlap another span (then nothing changes).
     The figure's earlier has_value, if any, is replaced."""
-    from annotation.schema import HAS_VALUE, Relation, Span
 
     def there(s) -> bool:
         return s.start < end and start < s.end if reuse_overlapping else (s.start, s.end) == (start, end)
@@ -109,6 +108,7 @@ def add_lexicon_programs(text: str, spans: Sequence, relations: Sequence, new_id
     the same figure span when the lexicon names it (score ≥ LEXICON_SCORE), by `attach_program`: an
     identical PROGRAM span already there is linked; a program overlapping any other span is not added."""
     from annotation.rules import RuleAnnotator
+
 
     linked = {r.tail for r in relations}
     unlinked = {(s.start, s.end): s for s in spans if s.label in FIGURE_LABELS and s.id not in linked}
@@ -153,22 +153,17 @@ def span_constraints(text: str, offsets: Sequence[tuple[int, int]], names: Seque
     return begin_ok, must_continue
 
 
-_PAIRS = {"“": "”", "《": "》", "（": "）", "(": ")", "‘": "’", "「": "」"}
-
-
 def close_quotes(text: str, spans: Sequence) -> list:
     """`spans` with each PROGRAM that opens a quote or bracket it does not close, and stops right before
     the closing mark, carried over that mark: 残疾人“两项补贴 → 残疾人“两项补贴” (part of `words`: a name cut
     inside its quotes is cut inside a word). Position-wise constraints cannot say this (it depends on where
     the span starts), so it is a repair after decoding."""
-    from annotation.schema import Span
-
     out = []
     for span in spans:
         inside = text[span.start : span.end]
         if span.label == PROGRAM and span.end < len(text):
             after = text[span.end]
-            opener = next((o for o, c in _PAIRS.items() if c == after), None)
+            opener = CLOSERS.get(after)
             if opener is not None and inside.count(opener) > inside.count(after):
                 span = Span(span.start, span.end + 1, span.label, span.id, span.score)
         out.append(span)

@@ -30,15 +30,16 @@ def _jieba():
     return jieba
 
 
-def word_boundaries(text: str) -> frozenset[int]:
-    """Character offsets where a word starts or ends (0 and len(text) included)."""
+def word_boundaries(text: str, before: str = "") -> frozenset[int]:
+    """Character offsets where a word starts or ends (0 and len(text) included); `before` is the character
+    in front of `text` when it is a piece of a longer one (the measure-word rule looks one character back)."""
     out = {0, len(text)}
     for word, start, end in _jieba().tokenize(text):
         out.add(start)
         out.add(end)
         if len(word) > 1 and word[-1] in SPLIT_SUFFIXES:
             out.add(end - 1)
-        if len(word) > 1 and word[0] in SPLIT_PREFIXES and start > 0 and text[start - 1] in NUMERALS:
+        if len(word) > 1 and word[0] in SPLIT_PREFIXES and (text[start - 1] if start else before) in NUMERALS:
             out.add(start + 1)
     return frozenset(out)
 
@@ -52,8 +53,8 @@ def tagged_words(text: str) -> list[tuple[str, str]]:
 
 
 @lru_cache(maxsize=4096)
-def _block_boundaries(block: str) -> frozenset[int]:
-    return word_boundaries(block)
+def _block_boundaries(block: str, before: str) -> frozenset[int]:
+    return word_boundaries(block, before)
 
 
 def boundaries_at(text: str, positions: Iterable[int]) -> dict[int, bool]:
@@ -71,5 +72,6 @@ def boundaries_at(text: str, positions: Iterable[int]) -> dict[int, bool]:
         if block is None:
             out[p] = text[p - 1 : p + 1] != "\r\n" if 0 < p < len(text) else True
         else:
-            out[p] = p - block[0] in _block_boundaries(text[block[0] : block[1]])
+            lo, hi = block
+            out[p] = p - lo in _block_boundaries(text[lo:hi], text[lo - 1] if lo else "")
     return out

@@ -152,7 +152,7 @@ def test_boundaries_asked_about_a_few_positions_agree_with_segmenting_the_whole_
 
     root = Path(__file__).resolve().parents[2]
     texts = [e.text for e in load_gold([root / "annotation" / "gold"])][:300]
-    texts += ["城市低保\r\n农村低保金2人", "发放 临时救助金27.482万元", "ABC低保123", ""]
+    texts += ["城市低保\r\n农村低保金2人", "发放 临时救助金27.482万元", "ABC低保123", "", "建成３个村居委会", "，人数"]
     for text in texts:
         full = word_boundaries(text)
         asked = boundaries_at(text, range(len(text) + 1))
