@@ -35,12 +35,16 @@ log = logging.getLogger(__name__)
 #: (constraints, linker) are not among them: re-decoding the same fold models is what the bake-off does.
 RECIPE_KEYS = {
     "model": ("base_model", "max_length", "features", "word_features", "lac"),
-    "data": ("real_weight", "augment", "augment_names"),
+    "data": ("real_weight", "augment", "augment_names", "augment_novel"),
     "training": ("num_train_epochs", "max_steps", "learning_rate", "per_device_train_batch_size",
                  "gradient_accumulation_steps", "warmup_steps", "weight_decay", "lr_scheduler_type", "seed",
                  "train_sampling_strategy"),
 }
 
+
+#: Recipe keys added after fold folders were first trained, with the value a folder that does not record
+#: them was trained with (the option's default): such a folder is still reused.
+_UNRECORDED = {"augment_novel": 0.0}
 
 #: the systems every fold predicts: the relation head, and the same entities linked by the heuristic
 LINKERS = {"model": "model", "model+heuristic-linker": "heuristic"}
@@ -69,7 +73,8 @@ def cross_validate(model_args: ModelArguments, data_args: DataArguments, train_a
     """
     clean = {e.id: e for e in to_clean_examples(examples)}
     result = CrossValidation()
-    for i, split in enumerate(document_folds(list(clean.values()), k, train_args.seed, hold_written=True)):
+    for i, split in enumerate(document_folds(list(clean.values()), k, fold_seed(data_args, train_args),
+                                             hold_written=True)):
         folder = work_dir / split.name
         log.info("fold %d/%d: held out %s", i + 1, k, ", ".join(split.dev_docs))
         if resume and _complete_for(folder, split.train, recipe(model_args, data_args, train_args)):
@@ -95,6 +100,12 @@ def cross_validate(model_args: ModelArguments, data_args: DataArguments, train_a
     return result
 
 
+def fold_seed(data_args: DataArguments, train_args: TrainingArguments) -> int:
+    """The seed of the document folds: --fold_seed, else the training seed (so a seed comparison can keep
+    its folds while the weights' seed changes)."""
+    return train_args.seed if data_args.fold_seed is None else data_args.fold_seed
+
+
 def recipe(model_args: ModelArguments, data_args: DataArguments, train_args: TrainingArguments) -> dict:
     """The RECIPE_KEYS of these arguments, shaped like a model folder's training_args.json."""
     parts = {"model": vars(model_args), "data": vars(data_args), "training": train_args.to_dict()}
@@ -114,9 +125,12 @@ def _complete_for(folder: Path, train: Sequence[Example], wanted: dict | None = 
         return False
     if wanted is not None:
         path = folder / "training_args.json"
-        saved = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-        was = {(part, key): saved.get(part, {}).get(key, "(not recorded)") for part, keys in wanted.items()
-               for key in keys}
+        if not path.exists():
+            log.warning("%s does not say how it was trained (no training_args.json): retraining it", folder)
+            return False
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        was = {(part, key): saved.get(part, {}).get(key, _UNRECORDED.get(key, "(not recorded)"))
+               for part, keys in wanted.items() for key in keys}
         changed = [f"{part}.{key}: {was[part, key]!r} -> {value!r}" for part, values in wanted.items()
                    for key, value in values.items() if was[part, key] != value]
         if changed:

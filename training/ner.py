@@ -76,7 +76,12 @@ class DataArguments:
         "help": "Program-swapped copies of each training sentence with a program (training/augment.py)."})
     augment_names: list[str] = field(default_factory=list, metadata={
         "help": "Gold exports or folders whose PROGRAM names join augmentation's names (not its sentences)."})
+    augment_novel: float = field(default=0.0, metadata={
+        "help": "Share of augmentation's swapped names made new from jieba's common nouns (training/augment.py)."})
     cv_dir: str = field(default="", metadata={"help": "Where --folds puts fold models and the report (out/cv/NAME)."})
+    fold_seed: int | None = field(default=None, metadata={
+        "help": "Seed of the --folds document split (default: --seed). Fix it to compare training seeds on the "
+        "same folds: the seed alone moves real PROGRAM F1 by ~0.05 (training/BAKEOFF.md)."})
 
 
 def parse_arguments(config: str | None, overrides: Sequence[str]):

@@ -86,7 +86,8 @@ def train_model(model_args: ModelArguments, data_args: DataArguments, train_args
     """Train and save a model folder to train_args.output_dir; returns (folder, dev metrics or {})."""
     started = time.perf_counter()
     weighted = [e for e in train for _ in range(1 if is_written(e) else max(data_args.real_weight, 1))]
-    weighted += augment(train, data_args.augment, train_args.seed, augment_names(data_args.augment_names))
+    weighted += augment(train, data_args.augment, train_args.seed, augment_names(data_args.augment_names),
+                        data_args.augment_novel)
     trainer = train_ner(model_args, train_args, weighted, dev)
     out = Path(train_args.output_dir)
     trainer.save_model(out)

@@ -118,6 +118,24 @@ def test_augmentation_draws_extra_names_but_not_their_sentences():
     assert augment_names([]) == []
 
 
+def test_novel_names_are_jieba_nouns_and_keep_the_sentence_around_them():
+    from training.augment import novel_words
+
+    e = parse_markup("发放[[临时救助|P1]]金[[27万|A>P1]][[元|U]]", "x")
+    words = set(novel_words())
+    assert len(words) > 1000 and {"车辆", "职工"} <= words and "的" not in words
+    copies = augment([e], 40, novel=1.0)
+    names = [c.span_text(s) for c in copies for s in c.spans if s.label == "PROGRAM"]
+    assert "临时救助" not in names and len(set(names)) > 30  # every name new, and they vary
+    # one or two dictionary words each
+    assert all(n in words or any(n[:k] in words and n[k:] in words for k in range(2, 5)) for n in names)
+    assert all(c.text.startswith("发放") and c.text.endswith("金27万元") for c in copies)
+    half = [c.span_text(s) for c in augment([e], 200, novel=0.5) for s in c.spans if s.label == "PROGRAM"]
+    assert 60 < half.count("临时救助") < 140  # about half keep a training name
+    with pytest.raises(ValueError, match="augment_novel"):
+        augment([e], 1, novel=1.5)
+
+
 def test_segmenting_only_texts_whose_path_holds_a_program_decodes_as_segmenting_all():
     """FigureModel.decode runs jieba only where the path without `words` holds a PROGRAM tag: the shipped
     model's spans on gold sentences must equal decoding every text under all its constraints at once."""

@@ -169,6 +169,16 @@ def test_folds_are_reproducible_and_depend_on_the_seed():
     assert len(layouts) > 1
 
 
+def test_fold_seed_keeps_the_folds_while_the_training_seed_changes():
+    from training.crossval import fold_seed
+    from training.ner import parse_arguments
+
+    _, data, train = parse_arguments(None, ["--output_dir", "unused", "--seed", "7", "--fold_seed", "42"])
+    assert (train.seed, fold_seed(data, train)) == (7, 42)
+    _, data, train = parse_arguments(None, ["--output_dir", "unused", "--seed", "7"])
+    assert fold_seed(data, train) == 7  # unset: the folds follow the training seed, as before
+
+
 def test_best_linker_breaks_ties_on_gold_entities():
     from training.crossval import best_linker
 
@@ -215,7 +225,12 @@ def test_a_fold_folder_is_retrained_when_the_recipe_changed(tmp_path):
     # decoding flags do not change the weights: the bake-off re-decodes the same folds with them
     assert _complete_for(folder, train, recipe(*parse_arguments(config, ["--constraints", "numeral"])))
     for flags in (["--word_features", "true"], ["--num_train_epochs", "20"], ["--real_weight", "1"],
-                  ["--learning_rate", "1e-4"], ["--lac", "false"]):
+                  ["--learning_rate", "1e-4"], ["--lac", "false"], ["--augment_novel", "0.5"]):
         assert not _complete_for(folder, train, recipe(*parse_arguments(config, flags))), flags
+    older = json.loads(json.dumps(trained, default=str))
+    del older["data"]["augment_novel"]  # a folder trained before the option existed was trained without it
+    (folder / "training_args.json").write_text(json.dumps(older))
+    assert _complete_for(folder, train, trained)
+    assert not _complete_for(folder, train, recipe(*parse_arguments(config, ["--augment_novel", "0.5"])))
     (folder / "training_args.json").unlink()  # a fold folder that does not say how it was trained
     assert not _complete_for(folder, train, trained)
