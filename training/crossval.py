@@ -43,8 +43,8 @@ RECIPE_KEYS = {
 
 
 #: Recipe keys added after fold folders were first trained, with the value a folder that does not record
-#: them was trained with (the option's default): such a folder is still reused.
-_UNRECORDED = {"augment_novel": 0.0}
+#: them was trained with — the option's default, read from its dataclass: such a folder is still reused.
+_UNRECORDED = {"augment_novel": DataArguments.augment_novel}
 
 #: the systems every fold predicts: the relation head, and the same entities linked by the heuristic
 LINKERS = {"model": "model", "model+heuristic-linker": "heuristic"}
